@@ -1,0 +1,90 @@
+import { loadMatcherConfig } from '../shared/config/matcher.js';
+import { startGrpcServer } from '../shared/grpc/server.js';
+import { onShutdown, runMain } from '../shared/lifecycle.js';
+import { createLogger } from '../shared/logger.js';
+import { closeRedis, createRedis, waitForRedis } from '../shared/redis/client.js';
+import { Keys } from '../shared/redis/keys.js';
+import { deriveRoomKeys } from '../shared/secrets.js';
+import { AssignmentSigner } from './assignment-view.js';
+import { MatchLoop } from './match-loop.js';
+import { MatchStore } from './match-store.js';
+import { matcherService } from './matcher-service.js';
+import { registryService } from './registry-service.js';
+import { RoomServerStore } from './room-server-store.js';
+import { defineMatcherScripts } from './scripts.js';
+import { sessionService } from './session-service.js';
+import { SessionStore } from './session-store.js';
+import { TicketStore } from './ticket-store.js';
+import { WatchHub } from './watch-hub.js';
+
+const protoFiles = ['mini/matcher/v1/matcher.proto', 'mini/session/v1/session.proto', 'mini/room/v1/registry.proto'];
+
+runMain(async () => {
+  const config = loadMatcherConfig(process.argv, process.env);
+  const log = createLogger('matcher', config.logLevel);
+  if (config.roomSecretIsDevDefault) log.warn('ROOM_SECRET not set: using the development secret; set it in production');
+  const now = (): number => Date.now();
+  const redisOptions = { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxReconnectDelayMs: 1000 };
+  const redis = createRedis({ ...redisOptions, connectionName: 'matcher' }, log);
+  const subscriber = createRedis({ ...redisOptions, connectionName: 'matcher-events' }, log);
+  defineMatcherScripts(redis);
+
+  const keys = new Keys(config.redisKeyPrefix);
+  const roomKeys = deriveRoomKeys(config.roomSecret);
+  const sessions = new SessionStore(redis, keys, config.sessionTtlSec);
+  const tickets = new TicketStore(redis, keys, config.ticketTtlSec);
+  const matches = new MatchStore(redis, keys, { roomMapSec: config.roomMapTtlSec, ticketSec: config.ticketTtlSec });
+  const roomServers = new RoomServerStore(redis, keys, {
+    leaseMs: config.roomServerLeaseTtlMs,
+    roomMapSec: config.roomMapTtlSec,
+    ticketSec: config.ticketTtlSec,
+    endedRoomSec: 3600,
+  });
+  const hub = new WatchHub(subscriber, keys.ticketEvents(), log);
+  const loop = new MatchLoop(matches, config.match, now, log, (report) => {
+    for (const room of report.claimed) log.debug({ room_id: room.roomId, addr: room.addr }, 'match made');
+    if (report.timedOut > 0) log.info({ timed_out: report.timedOut }, 'players timed out of the queue');
+  });
+
+  const hosted = await startGrpcServer(
+    [
+      sessionService(sessions, now, log),
+      matcherService({
+        sessions,
+        tickets,
+        hub,
+        signer: new AssignmentSigner(roomKeys.connectTokenKey, config.connectTokenTtlSec),
+        onEnqueued: () => loop.requestPass(),
+        now,
+        log,
+      }),
+      registryService({
+        store: roomServers,
+        registryBearer: roomKeys.registryBearer,
+        heartbeatIntervalMs: config.roomServerHeartbeatIntervalMs,
+        leaseTtlMs: config.roomServerLeaseTtlMs,
+        now,
+        log,
+      }),
+    ],
+    protoFiles,
+    config.host,
+    config.port,
+  );
+  // Health follows Redis: without it every call would answer UNAVAILABLE anyway.
+  hosted.setServing(redis.status === 'ready');
+  redis.on('ready', () => hosted.setServing(true));
+  redis.on('close', () => hosted.setServing(false));
+  await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: answering UNAVAILABLE until it is'));
+  hub.start();
+  loop.start();
+  log.info({ port: hosted.port, host: config.host, redis: config.redisUrl }, `matcher listening on ${config.host}:${hosted.port}`);
+
+  onShutdown(log, config.shutdownDeadlineMs, async () => {
+    hosted.setServing(false);
+    await loop.stop();
+    await hub.close();
+    await hosted.shutdown(Math.max(100, config.shutdownDeadlineMs - 1000));
+    await closeRedis(redis);
+  });
+});

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { isRedisUnavailable } from '../shared/redis/errors.js';
+import type { ClaimedRoom, MatchStore, ProposedRoom } from './match-store.js';
+import { pairPlayers, type MatchPolicy } from './matching.js';
+
+export interface MatchLoopOptions extends MatchPolicy {
+  maxWaitMs: number;
+  passIntervalMs: number;
+  claimBatchPairs: number;
+}
+
+/** What one matching pass did. */
+export interface PassReport {
+  timedOut: number;
+  queued: number;
+  proposed: number;
+  claimed: ClaimedRoom[];
+  skipped: number;
+  unplaced: number;
+}
+
+/** Most players timed out per pass, so one pass never holds Redis for long. */
+const expireBatch = 1000;
+/** Delay before a pass asked for by an enqueue, so a burst of enqueues shares one pass. */
+const requestedPassDelayMs = 2;
+
+/**
+ * Runs matching passes: every passIntervalMs, and soon after requestPass(). One pass at a time per
+ * process; any number of processes may run passes on the same queue, because every claim is atomic.
+ */
+export class MatchLoop {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private requested = false;
+  private stopped = true;
+  private redisDownLogged = false;
+
+  constructor(
+    private readonly store: MatchStore,
+    private readonly options: MatchLoopOptions,
+    private readonly now: () => number,
+    private readonly log: Logger,
+    private readonly onPass: (report: PassReport) => void = () => {},
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Asks for a pass soon (a player was just queued). */
+  requestPass(): void {
+    if (this.stopped) return;
+    this.requested = true;
+    if (!this.running) this.schedule(requestedPassDelayMs);
+  }
+
+  /** Stops scheduling and waits for a running pass to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass: time out long waiters, pair the queue, claim the pairs in batches. */
+  async runPass(): Promise<PassReport> {
+    const nowMs = this.now();
+    const timedOut = await this.store.expireWaiting(nowMs - this.options.maxWaitMs, nowMs, expireBatch);
+    const queue = await this.store.readQueue();
+    const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({
+      roomId: randomUUID(),
+      leftId: pair.left.playerId,
+      rightId: pair.right.playerId,
+    }));
+    const report: PassReport = { timedOut, queued: queue.length, proposed: proposals.length, claimed: [], skipped: 0, unplaced: 0 };
+    for (let i = 0; i < proposals.length; i += this.options.claimBatchPairs) {
+      const outcome = await this.store.claim(proposals.slice(i, i + this.options.claimBatchPairs), this.now());
+      report.claimed.push(...outcome.claimed);
+      report.skipped += outcome.skipped;
+      report.unplaced += outcome.unplaced;
+      if (outcome.unplaced > 0) break; // no server has room: the rest would not be placed either
+    }
+    return report;
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), delayMs);
+  }
+
+  private tick(): void {
+    if (this.stopped || this.running) return;
+    this.requested = false;
+    this.running = this.runPass().then(
+      (report) => {
+        this.redisDownLogged = false;
+        this.onPass(report);
+      },
+      (err: unknown) => this.passFailed(err),
+    );
+    void this.running.finally(() => {
+      this.running = undefined;
+      if (!this.stopped) this.schedule(this.requested ? requestedPassDelayMs : this.options.passIntervalMs);
+    });
+  }
+
+  private passFailed(err: unknown): void {
+    if (!isRedisUnavailable(err)) {
+      this.log.error({ err }, 'matching pass failed');
+    } else if (!this.redisDownLogged) {
+      this.redisDownLogged = true;
+      this.log.warn({ err: (err as Error).message }, 'matching paused: redis unavailable');
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import {
+  MatcherService,
+  type MatcherServer,
+  type EnqueueRequest,
+  type EnqueueResponse,
+  type WatchAssignmentResponse,
+} from '../gen/mini/matcher/v1/matcher.js';
+import { AppError } from '../shared/errors.js';
+import { bearerToken, serverStream, unary, type CallContext } from '../shared/grpc/handlers.js';
+import type { GrpcService } from '../shared/grpc/server.js';
+import { AssignmentSigner, ticketStatusOfState } from './assignment-view.js';
+import type { SessionStore } from './session-store.js';
+import type { TicketStore, TicketView } from './ticket-store.js';
+import type { WatchHub } from './watch-hub.js';
+
+/** Highest MMR accepted; anything above is a client bug or an attack, not a rating. */
+export const maxMmr = 100000;
+
+/**
+ * Metadata a front (the REST gateway) sets when the caller named a player id: the call is refused
+ * unless it is the session's own player.
+ */
+export const expectedPlayerHeader = 'x-expected-player-id';
+
+const terminalStates = new Set(['timed_out', 'dequeued', 'ended']);
+
+export interface MatcherDeps {
+  sessions: SessionStore;
+  tickets: TicketStore;
+  hub: WatchHub;
+  signer: AssignmentSigner;
+  /** Called after a player is newly queued, to run a matching pass soon. */
+  onEnqueued: () => void;
+  now: () => number;
+  log: Logger;
+}
+
+/** The Matcher RPCs: thin handlers over the ticket store, each acting as the session's player. */
+export function matcherService(deps: MatcherDeps): GrpcService {
+  const { sessions, tickets, hub, signer, now, log } = deps;
+  const player = async (ctx: CallContext): Promise<string> => {
+    const playerId = await sessions.authenticate(bearerToken(ctx.metadata), now());
+    const expected = ctx.metadata.get(expectedPlayerHeader)[0];
+    if (expected !== undefined && expected !== playerId) {
+      throw new AppError('permission_denied', 'player_id does not match the session: a player can only act as themself');
+    }
+    return playerId;
+  };
+
+  const statusMessage = (playerId: string, view: TicketView): WatchAssignmentResponse => ({
+    status: ticketStatusOfState[view.state],
+    assignment: view.assignment ? signer.view(playerId, view.assignment, now()) : undefined,
+    changedAtMs: view.changedAtMs,
+  });
+
+  const implementation: MatcherServer = {
+    enqueue: unary(log, 'Enqueue', async (request: EnqueueRequest, ctx): Promise<EnqueueResponse> => {
+      const playerId = await player(ctx);
+      validateMmr(request.mmr);
+      const result = await tickets.enqueue(playerId, request.mmr, now());
+      if (result.created) deps.onEnqueued();
+      return { status: ticketStatusOfState[result.state], created: result.created };
+    }),
+
+    dequeue: unary(log, 'Dequeue', async (_request, ctx) => {
+      const playerId = await player(ctx);
+      const removed = await tickets.dequeue(playerId, now());
+      const view = await tickets.read(playerId);
+      return { removed, status: ticketStatusOfState[view.state] };
+    }),
+
+    getAssignment: unary(log, 'GetAssignment', async (_request, ctx) => {
+      const playerId = await player(ctx);
+      const view = await tickets.read(playerId);
+      if (!view.assignment) throw new AppError('not_found', 'no current assignment');
+      return { assignment: signer.view(playerId, view.assignment, now()) };
+    }),
+
+    watchAssignment: serverStream(log, 'WatchAssignment', async function* (_request, ctx) {
+      const playerId = await player(ctx);
+      const watch = hub.watch(playerId, ctx.signal);
+      try {
+        let last = await tickets.read(playerId);
+        yield statusMessage(playerId, last);
+        for await (const _ of watch) {
+          const current = await tickets.read(playerId);
+          if (sameView(current, last)) continue;
+          last = current;
+          yield statusMessage(playerId, current);
+          if (terminalStates.has(current.state)) return;
+        }
+      } finally {
+        watch.close();
+      }
+    }),
+  };
+  return { name: 'mini.matcher.v1.Matcher', definition: MatcherService, implementation };
+}
+
+function validateMmr(mmr: number): void {
+  if (!Number.isFinite(mmr) || mmr < 0 || mmr > maxMmr) {
+    throw new AppError('invalid_argument', `mmr must be a finite number from 0 to ${maxMmr}`);
+  }
+}
+
+function sameView(a: TicketView, b: TicketView): boolean {
+  return a.state === b.state && a.changedAtMs === b.changedAtMs && a.assignment?.roomId === b.assignment?.roomId;
+}

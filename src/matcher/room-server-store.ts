@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { AppError } from '../shared/errors.js';
+import type { Keys } from '../shared/redis/keys.js';
+import { runScript } from '../shared/redis/scripts.js';
+
+export interface LoadReport {
+  activeRooms: number;
+  players: number;
+  tickRate: number;
+  tickDurationP99Ms: number;
+}
+
+export interface RoomEnd {
+  reason: string;
+  winnerId: string;
+  scores: Record<string, number>;
+  ticks: number;
+}
+
+/** Room servers' leases, load and rooms in Redis; each operation is one Lua script. */
+export class RoomServerStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly ttl: { leaseMs: number; roomMapSec: number; ticketSec: number; endedRoomSec: number },
+  ) {}
+
+  /** Starts a new lease for the address; returns its id and the rooms already assigned there. */
+  async register(addr: string, capacity: number, nowMs: number): Promise<{ serverId: string; assignedRooms: number }> {
+    const k = this.keys;
+    const serverId = randomUUID();
+    const assigned = await runScript(
+      this.redis,
+      'register-server',
+      [k.roomServer(addr), k.roomServerLease(serverId), k.roomServerLoad(), k.roomServerRooms(addr)],
+      [k.prefix, addr, serverId, capacity, nowMs, this.ttl.leaseMs],
+    );
+    return { serverId, assignedRooms: Number(assigned) };
+  }
+
+  /** Renews the lease and records load; returns the rooms assigned to the server. */
+  async heartbeat(serverId: string, load: LoadReport, nowMs: number): Promise<number> {
+    const k = this.keys;
+    const assigned = Number(
+      await runScript(
+        this.redis,
+        'heartbeat-server',
+        [k.roomServerLease(serverId), k.roomServerLoad()],
+        [k.prefix, serverId, load.activeRooms, load.players, load.tickRate, load.tickDurationP99Ms, nowMs, this.ttl.leaseMs, this.ttl.roomMapSec],
+      ),
+    );
+    if (assigned < 0) throw new AppError('not_found', 'unknown or expired server lease: register again');
+    return assigned;
+  }
+
+  /** Takes the server out of the live set; its lease stays until it stops heartbeating. */
+  async deregister(serverId: string): Promise<void> {
+    const k = this.keys;
+    const drained = await runScript(this.redis, 'deregister-server', [k.roomServerLease(serverId), k.roomServerLoad()], [k.prefix, serverId]);
+    if (Number(drained) < 0) throw new AppError('not_found', 'unknown or expired server lease');
+  }
+
+  /** Records a finished game and frees its room; false when it had already been reported. */
+  async endRoom(serverId: string, roomId: string, end: RoomEnd, nowMs: number): Promise<boolean> {
+    const k = this.keys;
+    const code = Number(
+      await runScript(
+        this.redis,
+        'end-room',
+        [k.roomInfo(roomId), k.roomServerLease(serverId), k.roomServerLoad(), k.roomResults()],
+        [
+          k.prefix,
+          roomId,
+          nowMs,
+          this.ttl.ticketSec,
+          k.ticketEvents(),
+          end.reason,
+          end.winnerId,
+          JSON.stringify(end.scores),
+          end.ticks,
+          this.ttl.endedRoomSec,
+        ],
+      ),
+    );
+    if (code === -1) throw new AppError('not_found', 'unknown or expired server lease: register again');
+    if (code === -2) throw new AppError('not_found', `unknown room ${roomId}`);
+    if (code === -3) throw new AppError('permission_denied', 'room belongs to another server');
+    return code === 1;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Redis } from 'ioredis';
+import { defineScripts } from '../shared/redis/scripts.js';
+
+/** The Matcher's Lua scripts (files in ./scripts) and how many KEYS each takes. */
+const matcherScripts = {
+  enqueue: 4,
+  dequeue: 3,
+  'expire-waiting': 2,
+  'claim-pairs': 3,
+  'register-server': 4,
+  'heartbeat-server': 2,
+  'deregister-server': 2,
+  'end-room': 4,
+} as const;
+
+export type MatcherScript = keyof typeof matcherScripts;
+
+/** Defines every Matcher script on a connection. */
+export function defineMatcherScripts(redis: Redis): void {
+  defineScripts(redis, new URL('./scripts/', import.meta.url), matcherScripts);
+}

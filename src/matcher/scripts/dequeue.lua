@@ -1,0 +1,21 @@
+--[[
+  dequeue: takes a player out of the matchmaking queue; does nothing when the player is not queued.
+
+  KEYS[1] match:queue            ZSET
+  KEYS[2] match:waiting          ZSET
+  KEYS[3] match:ticket:<player>  HASH
+  ARGV[1] player id
+  ARGV[2] now (ms)
+  ARGV[3] ticket TTL (s)
+  ARGV[4] ticket events channel
+
+  Returns 1 when the player left the queue, 0 when the player was not in it.
+]]
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], 'status', 'dequeued', 'changed_at', ARGV[2])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[1])
+return 1

@@ -1,0 +1,24 @@
+--[[
+  expire-waiting: times out the players who have waited in the queue since before a cut-off.
+
+  KEYS[1] match:queue    ZSET
+  KEYS[2] match:waiting  ZSET  score = enqueue time (ms)
+  ARGV[1] key prefix ('' or 'name:'); tickets are <prefix>match:ticket:<player>
+  ARGV[2] cut-off (ms): players enqueued at or before it time out
+  ARGV[3] now (ms)
+  ARGV[4] ticket TTL (s)
+  ARGV[5] ticket events channel
+  ARGV[6] most players to time out in this call
+
+  Returns the number of players timed out.
+]]
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, ARGV[6])
+for _, player in ipairs(expired) do
+  redis.call('ZREM', KEYS[1], player)
+  redis.call('ZREM', KEYS[2], player)
+  local ticket = ARGV[1] .. 'match:ticket:' .. player
+  redis.call('HSET', ticket, 'status', 'timed_out', 'changed_at', ARGV[3])
+  redis.call('EXPIRE', ticket, ARGV[4])
+  redis.call('PUBLISH', ARGV[5], player)
+end
+return #expired

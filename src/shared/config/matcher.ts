@@ -1,0 +1,90 @@
+import { ConfigError, commonEnv, devRoomSecret, intVar, numberVar, parseEnv } from './env.js';
+import { portArg, serviceCommand } from './cli.js';
+
+/** Everything the Matcher process is configured with, units in the names. */
+export interface MatcherConfig {
+  host: string;
+  port: number;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  redisCommandTimeoutMs: number;
+  logLevel: string;
+  roomSecret: string;
+  roomSecretIsDevDefault: boolean;
+  match: {
+    /** Largest MMR difference a fresh pair may have (seed: 200). */
+    mmrTolerance: number;
+    /** How fast a waiting player's window widens, MMR per second of waiting. */
+    windowGrowthPerSec: number;
+    /** The widest a window gets. */
+    windowMax: number;
+    /** Longest a player waits in the queue before timing out. */
+    maxWaitMs: number;
+    /** Time between matching passes when nothing new arrives. */
+    passIntervalMs: number;
+    /** Most pairs claimed by one Redis script call, to bound how long Redis is busy. */
+    claimBatchPairs: number;
+  };
+  sessionTtlSec: number;
+  connectTokenTtlSec: number;
+  roomMapTtlSec: number;
+  ticketTtlSec: number;
+  roomServerLeaseTtlMs: number;
+  roomServerHeartbeatIntervalMs: number;
+  shutdownDeadlineMs: number;
+}
+
+const matcherEnv = {
+  ...commonEnv,
+  MATCH_MMR_TOLERANCE: numberVar(200, 0, 100000),
+  MATCH_WINDOW_GROWTH_PER_SEC: numberVar(10, 0, 100000),
+  MATCH_WINDOW_MAX: numberVar(400, 0, 100000),
+  MATCH_MAX_WAIT_SEC: numberVar(60, 1, 86400),
+  MATCH_PASS_INTERVAL_MS: intVar(100, 5, 60000),
+  MATCH_CLAIM_BATCH_PAIRS: intVar(250, 1, 5000),
+  SESSION_TTL_SEC: intVar(86400, 60, 30 * 86400),
+  CONNECT_TOKEN_TTL_SEC: intVar(30, 5, 3600),
+  ROOM_MAP_TTL_SEC: intVar(300, 30, 86400),
+  ROOM_SERVER_LEASE_TTL_MS: intVar(10000, 1000, 600000),
+  ROOM_SERVER_HEARTBEAT_INTERVAL_MS: intVar(3000, 100, 300000),
+  SHUTDOWN_DEADLINE_MS: intVar(10000, 100, 120000),
+};
+
+/** Reads the Matcher's flags and environment; throws ConfigError naming what is wrong. */
+export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): MatcherConfig {
+  const program = serviceCommand('matcher', 'Matcher gRPC service: sessions, matchmaking, room registry')
+    .option('--port <port>', 'gRPC port (0 = any free port)', portArg, 50051)
+    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .addHelpText('after', `\nEnvironment: ${Object.keys(matcherEnv).join(', ')}`)
+    .parse(argv);
+  const flags = program.opts<{ port: number; host: string }>();
+  const e = parseEnv(matcherEnv, env);
+  if (e.MATCH_WINDOW_MAX < e.MATCH_MMR_TOLERANCE) {
+    throw new ConfigError('invalid environment: MATCH_WINDOW_MAX must be at least MATCH_MMR_TOLERANCE');
+  }
+  return {
+    host: flags.host,
+    port: flags.port,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+    roomSecret: e.ROOM_SECRET ?? devRoomSecret,
+    roomSecretIsDevDefault: e.ROOM_SECRET === undefined,
+    match: {
+      mmrTolerance: e.MATCH_MMR_TOLERANCE,
+      windowGrowthPerSec: e.MATCH_WINDOW_GROWTH_PER_SEC,
+      windowMax: e.MATCH_WINDOW_MAX,
+      maxWaitMs: e.MATCH_MAX_WAIT_SEC * 1000,
+      passIntervalMs: e.MATCH_PASS_INTERVAL_MS,
+      claimBatchPairs: e.MATCH_CLAIM_BATCH_PAIRS,
+    },
+    sessionTtlSec: e.SESSION_TTL_SEC,
+    connectTokenTtlSec: e.CONNECT_TOKEN_TTL_SEC,
+    roomMapTtlSec: e.ROOM_MAP_TTL_SEC,
+    ticketTtlSec: Math.max(3600, e.MATCH_MAX_WAIT_SEC * 2),
+    roomServerLeaseTtlMs: e.ROOM_SERVER_LEASE_TTL_MS,
+    roomServerHeartbeatIntervalMs: e.ROOM_SERVER_HEARTBEAT_INTERVAL_MS,
+    shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+  };
+}

@@ -1,0 +1,90 @@
+import {
+  status as GrpcStatus,
+  type Metadata,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { AppError, grpcStatusOfKind } from '../errors.js';
+import { redisFailure } from '../redis/errors.js';
+
+/** What a handler sees of its call besides the request. */
+export interface CallContext {
+  metadata: Metadata;
+  /** Aborted when the client cancels or the deadline passes. */
+  signal: AbortSignal;
+  method: string;
+}
+
+/**
+ * The one place errors become gRPC statuses: AppError by its kind, unreachable Redis as UNAVAILABLE,
+ * anything else INTERNAL with a generic message (the cause goes to the log, never to the caller).
+ */
+export function toServiceError(err: unknown, log: Logger, method: string): { code: GrpcStatus; details: string } {
+  const mapped = redisFailure(err);
+  if (mapped instanceof AppError) {
+    if (mapped.kind === 'unavailable' || mapped.kind === 'internal') {
+      log.warn({ method, err: mapped.cause ?? mapped }, mapped.message);
+    }
+    return { code: grpcStatusOfKind[mapped.kind], details: mapped.message };
+  }
+  log.error({ method, err }, 'unexpected error');
+  return { code: GrpcStatus.INTERNAL, details: 'internal error' };
+}
+
+/** Adapts an async function to grpc-js's unary callback style, mapping thrown errors once. */
+export function unary<Req, Res>(
+  log: Logger,
+  method: string,
+  fn: (request: Req, ctx: CallContext) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    const abort = new AbortController();
+    call.once('cancelled', () => abort.abort());
+    fn(call.request, { metadata: call.metadata, signal: abort.signal, method }).then(
+      (response) => callback(null, response),
+      (err: unknown) => callback(toServiceError(err, log, method)),
+    );
+  };
+}
+
+/**
+ * Adapts an async generator to a grpc-js server stream: each yielded message is written (waiting on
+ * back-pressure), the stream ends when the generator returns, and a thrown error ends it with a status.
+ */
+export function serverStream<Req, Res>(
+  log: Logger,
+  method: string,
+  fn: (request: Req, ctx: CallContext) => AsyncIterable<Res>,
+): handleServerStreamingCall<Req, Res> {
+  return (call: ServerWritableStream<Req, Res>) => {
+    const abort = new AbortController();
+    call.once('cancelled', () => abort.abort());
+    call.once('close', () => abort.abort());
+    const pump = async (): Promise<void> => {
+      for await (const message of fn(call.request, { metadata: call.metadata, signal: abort.signal, method })) {
+        if (abort.signal.aborted) return;
+        if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
+      }
+    };
+    pump().then(
+      () => {
+        if (!abort.signal.aborted) call.end();
+      },
+      (err: unknown) => {
+        if (!abort.signal.aborted) call.emit('error', toServiceError(err, log, method));
+      },
+    );
+  };
+}
+
+/** The token of an `authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(metadata: Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  if (typeof value !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(value.trim());
+  return match?.[1];
+}

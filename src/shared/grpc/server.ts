@@ -1,0 +1,56 @@
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+
+export interface GrpcService {
+  /** Fully-qualified name, e.g. mini.matcher.v1.Matcher, used for health status. */
+  name: string;
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+export interface HostedServer {
+  server: Server;
+  port: number;
+  /** Sets the health status of every hosted service (and of the server as a whole, ""). */
+  setServing(serving: boolean): void;
+  /** Stops accepting calls, lets running ones finish until the deadline, then cancels the rest. */
+  shutdown(deadlineMs: number): Promise<void>;
+}
+
+const protoRoot = new URL('../../../proto/', import.meta.url).pathname;
+
+/**
+ * Starts a gRPC server with the given services plus gRPC health checking and server reflection,
+ * so that grpcurl and buf curl work without the .proto files.
+ */
+export async function startGrpcServer(
+  services: GrpcService[],
+  protoFiles: string[],
+  host: string,
+  port: number,
+): Promise<HostedServer> {
+  const server = new Server({ 'grpc.keepalive_permit_without_calls': 1 });
+  for (const service of services) server.addService(service.definition, service.implementation);
+  const health = new HealthImplementation({ '': 'NOT_SERVING' });
+  health.addToServer(server);
+  const reflected = loadSync(protoFiles, { includeDirs: [protoRoot] });
+  new ReflectionService(reflected).addToServer(server);
+  const boundPort = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+  const setServing = (serving: boolean): void => {
+    const status: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
+    health.setStatus('', status);
+    for (const service of services) health.setStatus(service.name, status);
+  };
+  const shutdown = async (deadlineMs: number): Promise<void> => {
+    const timer = setTimeout(() => server.forceShutdown(), deadlineMs);
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    clearTimeout(timer);
+  };
+  return { server, port: boundPort, setServing, shutdown };
+}

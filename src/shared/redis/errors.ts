@@ -1,0 +1,27 @@
+import { AppError } from '../errors.js';
+
+/** Redis replies that mean "not now" rather than "wrong": the server is starting, busy or failing over. */
+const transientReplyPrefixes = ['LOADING', 'BUSY', 'MASTERDOWN', 'READONLY', 'TRYAGAIN', 'CLUSTERDOWN'];
+
+/** Client-side failures ioredis reports when the connection is down or a command took too long. */
+const unreachableMessages = [
+  "Stream isn't writeable",
+  'Connection is closed',
+  'Command timed out',
+  'Reached the max retries per request limit',
+  'connect ECONNREFUSED',
+  'read ECONNRESET',
+  'write EPIPE',
+];
+
+/** True when the error says Redis could not be reached (or answered "try again"), not that a command was wrong. */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (err.name === 'ReplyError') return transientReplyPrefixes.some((p) => err.message.startsWith(p));
+  return unreachableMessages.some((m) => err.message.includes(m));
+}
+
+/** Turns an unreachable-Redis failure into the typed UNAVAILABLE error; anything else passes through. */
+export function redisFailure(err: unknown): unknown {
+  return isRedisUnavailable(err) ? new AppError('unavailable', 'storage unavailable, retry later', { cause: err }) : err;
+}

@@ -1,0 +1,77 @@
+/**
+ * Every Redis key and channel name the system uses, built in one place (DESIGN §3). The optional
+ * prefix lets several deployments share one Redis; it ends in ':' when set.
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  /** ZSET: score = MMR, member = player id. */
+  queue(): string {
+    return `${this.prefix}match:queue`;
+  }
+
+  /** ZSET: score = enqueue time (ms), member = player id; drives time-outs and window widening. */
+  waiting(): string {
+    return `${this.prefix}match:waiting`;
+  }
+
+  /** HASH: status, mmr, enqueued_at, changed_at of the player's latest ticket. */
+  ticket(playerId: string): string {
+    return `${this.prefix}match:ticket:${playerId}`;
+  }
+
+  /** Pub/sub channel: message = id of a player whose ticket or assignment changed. */
+  ticketEvents(): string {
+    return `${this.prefix}match:events`;
+  }
+
+  /** HASH (24 h TTL): player_id, expires. */
+  session(token: string): string {
+    return `${this.prefix}session:${token}`;
+  }
+
+  /** STRING: the player id a device logs in as. */
+  device(deviceId: string): string {
+    return `${this.prefix}device:${deviceId}`;
+  }
+
+  /** HASH (300 s TTL, refreshed by the room server's heartbeat): room_id, addr, opponent_id, slot, assigned_at. */
+  roomMap(playerId: string): string {
+    return `${this.prefix}room_map:${playerId}`;
+  }
+
+  /** HASH: player_count, status, addr, left_id, right_id, created_at. */
+  roomInfo(roomId: string): string {
+    return `${this.prefix}room:${roomId}:info`;
+  }
+
+  /** STRING (binary WorldState, 30 s TTL): the room's latest checkpoint. */
+  roomCheckpoint(roomId: string): string {
+    return `${this.prefix}room:${roomId}:checkpoint`;
+  }
+
+  /** STREAM: one entry per finished game. */
+  roomResults(): string {
+    return `${this.prefix}room:results`;
+  }
+
+  /** HASH (lease TTL): server_id, addr, capacity, status, reported load. */
+  roomServer(addr: string): string {
+    return `${this.prefix}room_server:${addr}`;
+  }
+
+  /** SET: ids of the rooms assigned to the server at this address. */
+  roomServerRooms(addr: string): string {
+    return `${this.prefix}room_server:${addr}:rooms`;
+  }
+
+  /** STRING (lease TTL): the address a server id was issued for. */
+  roomServerLease(serverId: string): string {
+    return `${this.prefix}room_server_lease:${serverId}`;
+  }
+
+  /** ZSET: score = rooms assigned, member = address of a server accepting rooms. */
+  roomServerLoad(): string {
+    return `${this.prefix}room_servers:load`;
+  }
+}

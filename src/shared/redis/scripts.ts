@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+/**
+ * Defines each Lua script of a folder as a command on the connection. Scripts are real source files
+ * whose header names their KEYS, ARGV and return codes; ioredis runs them by SHA and re-sends the
+ * body when Redis has forgotten it (after a restart).
+ */
+export function defineScripts(redis: Redis, folder: URL, scripts: Record<string, number>): void {
+  for (const [name, numberOfKeys] of Object.entries(scripts)) {
+    const lua = readFileSync(new URL(`${name}.lua`, folder), 'utf8');
+    redis.defineCommand(name, { numberOfKeys, lua });
+  }
+}
+
+/** Calls a command defined by defineScripts. */
+export async function runScript(redis: Redis, name: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+  const command = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[name];
+  if (!command) throw new Error(`redis script ${name} is not defined`);
+  return command.call(redis, ...keys, ...args);
+}

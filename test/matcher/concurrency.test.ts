@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { bearer, connect, registryAuth, type Clients } from '../support/grpc-clients.js';
+import { RedisServer } from '../support/redis-server.js';
+import { startMatcher, type ServiceProcess } from '../support/service-process.js';
+import { eventually } from '../support/wait.js';
+
+const players = 2000;
+
+describe('three Matcher processes on one queue (real Redis, real processes)', function () {
+  this.timeout(120000);
+  let redis: RedisServer;
+  let matchers: ServiceProcess[];
+  let clients: Clients[];
+
+  before(async () => {
+    redis = await RedisServer.start();
+    matchers = await Promise.all([1, 2, 3].map(() => startMatcher(redis.url)));
+    clients = matchers.map((m) => connect(m.address));
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    await Promise.all(matchers.map((m) => m.stop()));
+    await redis.stop();
+  });
+
+  it('2,000 concurrent players: each matched at most once, pairs within 200, none lost, even with a matcher killed', async () => {
+    await clients[0]!.register({ addr: '127.0.0.1:7001', capacity: 600 }, registryAuth());
+    await clients[1]!.register({ addr: '127.0.0.1:7002', capacity: 600 }, registryAuth());
+    const sessions = await Promise.all(
+      Array.from({ length: players }, (_, i) => clients[i % 3]!.authenticateDevice({ deviceId: `bot-${i}` })),
+    );
+    const mmrOf = new Map(sessions.map((s, i) => [s.playerId, (i * 7919) % 3000]));
+    // Every enqueue at once, spread over the three matchers; matcher 3 dies half-way through.
+    let acknowledged = 0;
+    const acked = new Set<string>();
+    const enqueues = sessions.map(async (s, i) => {
+      await clients[i % 3]!.enqueue({ mmr: mmrOf.get(s.playerId)! }, bearer(s.token));
+      acked.add(s.playerId);
+      if (++acknowledged === players / 2) await matchers[2]!.kill();
+    });
+    const outcomes = await Promise.allSettled(enqueues);
+    const failed = outcomes.filter((o) => o.status === 'rejected').length;
+    expect(acked.size + failed).to.equal(players);
+    expect(acked.size).to.be.greaterThan(players / 2);
+
+    const check = redis.client();
+    const queueSize = () => check.zcard('match:queue');
+    // Matching settles when at most one player per isolated MMR gap is left.
+    await eventually('matching settled', async () => (await queueSize()) <= 10, 30000);
+
+    const assignedRooms = new Map<string, string[]>();
+    let queued = 0;
+    let lost = 0;
+    for (const s of sessions) {
+      const [map, inQueue, ticket] = await Promise.all([
+        check.hgetall(`room_map:${s.playerId}`),
+        check.zscore('match:queue', s.playerId),
+        check.hget(`match:ticket:${s.playerId}`, 'status'),
+      ]);
+      if (map.room_id) {
+        expect(inQueue, 'assigned and still queued').to.equal(null);
+        assignedRooms.set(map.room_id, [...(assignedRooms.get(map.room_id) ?? []), s.playerId]);
+        const opponentMap = await check.hgetall(`room_map:${map.opponent_id}`);
+        expect(opponentMap).to.include({ room_id: map.room_id, opponent_id: s.playerId });
+        expect(Math.abs(mmrOf.get(s.playerId)! - mmrOf.get(map.opponent_id!)!)).to.be.at.most(200);
+      } else if (inQueue !== null) {
+        queued += 1;
+      } else if (ticket !== null || acked.has(s.playerId)) {
+        lost += 1;
+      }
+    }
+    expect(lost, 'players out of the queue without an assignment').to.equal(0);
+    for (const members of assignedRooms.values()) expect(members).to.have.length(2);
+    // Each room the registry knows holds exactly the two players that point to it.
+    const roomIds = [...(await check.smembers('room_server:127.0.0.1:7001:rooms')), ...(await check.smembers('room_server:127.0.0.1:7002:rooms'))];
+    expect(roomIds.length).to.equal(assignedRooms.size);
+    expect(queued + assignedRooms.size * 2, 'queued + assigned covers every acknowledged enqueue').to.be.at.least(acked.size);
+    check.disconnect();
+  });
+});
