@@ -1,7 +1,7 @@
 import { loadMatcherConfig } from '../shared/config/matcher.js';
 import { startGrpcServer } from '../shared/grpc/server.js';
 import { onShutdown, runMain } from '../shared/lifecycle.js';
-import { createLogger } from '../shared/logger.js';
+import { announceListening, createLogger } from '../shared/logger.js';
 import { closeRedis, createRedis, waitForRedis } from '../shared/redis/client.js';
 import { Keys } from '../shared/redis/keys.js';
 import { deriveRoomKeys } from '../shared/secrets.js';
@@ -78,7 +78,7 @@ runMain(async () => {
   await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: answering UNAVAILABLE until it is'));
   hub.start();
   loop.start();
-  log.info({ port: hosted.port, host: config.host, redis: config.redisUrl }, `matcher listening on ${config.host}:${hosted.port}`);
+  announceListening(log, 'matcher', config.host, hosted.port, { redis: config.redisUrl });
 
   onShutdown(log, config.shutdownDeadlineMs, async () => {
     hosted.setServing(false);

@@ -68,11 +68,7 @@ export class MatchLoop {
     const nowMs = this.now();
     const timedOut = await this.store.expireWaiting(nowMs - this.options.maxWaitMs, nowMs, expireBatch);
     const queue = await this.store.readQueue();
-    const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({
-      roomId: randomUUID(),
-      leftId: pair.left.playerId,
-      rightId: pair.right.playerId,
-    }));
+    const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({ roomId: randomUUID(), ...pair }));
     const report: PassReport = { timedOut, queued: queue.length, proposed: proposals.length, claimed: [], skipped: 0, unplaced: 0 };
     for (let i = 0; i < proposals.length; i += this.options.claimBatchPairs) {
       const outcome = await this.store.claim(proposals.slice(i, i + this.options.claimBatchPairs), this.now());

@@ -6,16 +6,13 @@ import type { QueuedPlayer } from './matching.js';
 /** A pair the pairing proposes, with the room id it would get. */
 export interface ProposedRoom {
   roomId: string;
-  leftId: string;
-  rightId: string;
+  left: QueuedPlayer;
+  right: QueuedPlayer;
 }
 
 /** A pair that is now a room. */
-export interface ClaimedRoom {
-  roomId: string;
+export interface ClaimedRoom extends ProposedRoom {
   addr: string;
-  leftEnqueuedAtMs: number;
-  rightEnqueuedAtMs: number;
 }
 
 export interface ClaimOutcome {
@@ -62,19 +59,16 @@ export class MatchStore {
   async claim(rooms: readonly ProposedRoom[], nowMs: number): Promise<ClaimOutcome> {
     const k = this.keys;
     const args: (string | number)[] = [k.prefix, nowMs, this.ttl.roomMapSec, this.ttl.ticketSec, k.ticketEvents()];
-    for (const room of rooms) args.push(room.roomId, room.leftId, room.rightId);
+    for (const room of rooms) args.push(room.roomId, room.left.playerId, room.right.playerId);
     const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(), k.waiting(), k.roomServerLoad()], args)) as (
       | string
       | number
     )[];
+    const proposedById = new Map(rooms.map((room) => [room.roomId, room]));
     const claimed: ClaimedRoom[] = [];
-    for (let i = 2; i + 3 < reply.length; i += 4) {
-      claimed.push({
-        roomId: String(reply[i]),
-        addr: String(reply[i + 1]),
-        leftEnqueuedAtMs: Number(reply[i + 2]),
-        rightEnqueuedAtMs: Number(reply[i + 3]),
-      });
+    for (let i = 2; i + 1 < reply.length; i += 2) {
+      const proposed = proposedById.get(String(reply[i]));
+      if (proposed) claimed.push({ ...proposed, addr: String(reply[i + 1]) });
     }
     return { claimed, skipped: Number(reply[0]), unplaced: Number(reply[1]) };
   }

@@ -7,7 +7,9 @@ import {
   type WatchAssignmentResponse,
 } from '../gen/mini/matcher/v1/matcher.js';
 import { AppError } from '../shared/errors.js';
+import { isRedisUnavailable } from '../shared/redis/errors.js';
 import { bearerToken, serverStream, unary, type CallContext } from '../shared/grpc/handlers.js';
+import { expectedPlayerHeader } from '../shared/grpc/metadata.js';
 import type { GrpcService } from '../shared/grpc/server.js';
 import { AssignmentSigner, ticketStatusOfState } from './assignment-view.js';
 import type { SessionStore } from './session-store.js';
@@ -17,11 +19,8 @@ import type { WatchHub } from './watch-hub.js';
 /** Highest MMR accepted; anything above is a client bug or an attack, not a rating. */
 export const maxMmr = 100000;
 
-/**
- * Metadata a front (the REST gateway) sets when the caller named a player id: the call is refused
- * unless it is the session's own player.
- */
-export const expectedPlayerHeader = 'x-expected-player-id';
+/** How soon a watch re-reads after Redis failed to answer. */
+const watchRetryMs = 250;
 
 const terminalStates = new Set(['timed_out', 'dequeued', 'ended']);
 
@@ -84,7 +83,12 @@ export function matcherService(deps: MatcherDeps): GrpcService {
         let last = await tickets.read(playerId);
         yield statusMessage(playerId, last);
         for await (const _ of watch) {
-          const current = await tickets.read(playerId);
+          const current = await tickets.read(playerId).catch((err: unknown) => {
+            // Redis is away: keep the stream open and look again shortly.
+            if (!isRedisUnavailable(err)) throw err;
+            watch.wakeAfter(watchRetryMs);
+            return last;
+          });
           if (sameView(current, last)) continue;
           last = current;
           yield statusMessage(playerId, current);

@@ -6,7 +6,7 @@ type Wake = () => void;
 
 /**
  * Wakes the local watchers of a player when any Matcher replica publishes a change for that player
- * on the ticket events channel. A wake-up carries no data: the watcher re-reads Redis, so a lost
+ * on the ticket events channel (a message is one or more player ids separated by spaces). A wake-up carries no data: the watcher re-reads Redis, so a lost
  * message costs latency, never correctness. After the subscription is re-established (Redis came
  * back) every watcher is woken, since messages sent meanwhile are lost.
  */
@@ -19,7 +19,9 @@ export class WatchHub {
     private readonly channel: string,
     private readonly log: Logger,
   ) {
-    subscriber.on('message', (_channel: string, playerId: string) => this.wake(playerId));
+    subscriber.on('message', (_channel: string, playerIds: string) => {
+      for (const playerId of playerIds.split(' ')) this.wake(playerId);
+    });
     subscriber.on('ready', () => {
       this.subscribe();
       this.wakeAll();
@@ -87,6 +89,7 @@ export class WatchHub {
 /** One open watch of one player; see WatchHub.watch. */
 export class PlayerWatch implements AsyncIterable<void> {
   private pending = false;
+  private retryTimer: NodeJS.Timeout | undefined;
   private notify: (() => void) | undefined;
   readonly wake: Wake = () => {
     this.pending = true;
@@ -115,7 +118,14 @@ export class PlayerWatch implements AsyncIterable<void> {
     }
   }
 
+  /** Wakes this watch after a delay (to retry a read that failed). */
+  wakeAfter(delayMs: number): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(this.wake, delayMs);
+  }
+
   close(): void {
+    clearTimeout(this.retryTimer);
     this.signal.removeEventListener('abort', this.onAbort);
     this.unregister();
   }

@@ -1,9 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './ports.js';
+import { pinnedSpawn } from './pinned-spawn.js';
 import { eventually } from './wait.js';
 
 const installHint = 'redis-server is required for the tests: install it (Debian/Ubuntu: apt-get install redis-server)';
@@ -16,11 +17,15 @@ export class RedisServer {
   private process: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'mini-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly cpu: number | undefined,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
+  /** Starts one; `cpu` pins it to that core with taskset (benchmarks). */
+  static async start(options: { cpu?: number } = {}): Promise<RedisServer> {
     if (spawnSync('redis-server', ['--version']).error) throw new Error(installHint);
-    const server = new RedisServer(await freePort());
+    const server = new RedisServer(await freePort(), options.cpu);
     await server.restart();
     return server;
   }
@@ -31,11 +36,8 @@ export class RedisServer {
 
   /** Starts redis-server on this port (again) and waits until it answers PING. */
   async restart(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'],
-      { stdio: 'ignore' },
-    );
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+    const child = pinnedSpawn(this.cpu, 'redis-server', args, { stdio: 'ignore' });
     this.process = child;
     await eventually(`redis-server on port ${this.port}`, async () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { pinnedSpawn } from './pinned-spawn.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -21,8 +22,15 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async start(entry: string, args: string[], env: Record<string, string>, timeoutMs = 15000): Promise<ServiceProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  /** Starts the service; `cpu` pins it to that core with taskset (benchmarks). */
+  static async start(
+    entry: string,
+    args: string[],
+    env: Record<string, string>,
+    options: { timeoutMs?: number; cpu?: number } = {},
+  ): Promise<ServiceProcess> {
+    const timeoutMs = options.timeoutMs ?? 15000;
+    const child = pinnedSpawn(options.cpu, process.execPath, ['--import', 'tsx', entry, ...args], {
       cwd: root,
       env: { ...process.env, LOG_LEVEL: 'info', ROOM_SECRET: testRoomSecret, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +76,6 @@ export class ServiceProcess {
 }
 
 /** Starts a Matcher on a free port against the given Redis. */
-export function startMatcher(redisUrl: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  return ServiceProcess.start('src/matcher/main.ts', ['--port', '0', '--host', '127.0.0.1'], { REDIS_URL: redisUrl, ...env });
+export function startMatcher(redisUrl: string, env: Record<string, string> = {}, cpu?: number): Promise<ServiceProcess> {
+  return ServiceProcess.start('src/matcher/main.ts', ['--port', '0', '--host', '127.0.0.1'], { REDIS_URL: redisUrl, ...env }, { cpu });
 }

@@ -14,7 +14,8 @@
   ARGV[5] ticket events channel
   ARGV[6..] triples: room id, left player id, right player id
 
-  Returns {skipped, unplaced, room id, addr, left enqueued_at, right enqueued_at, ...}:
+  Publishes one message on the channel: the ids of every assigned player, separated by spaces.
+  Returns {skipped, unplaced, room id, addr, ...}:
   skipped  = pairs not claimed because a player was no longer queued,
   unplaced = pairs not claimed because no live server had free capacity (they stay queued).
 ]]
@@ -40,22 +41,22 @@ local function least_loaded()
   return best
 end
 
+-- The ticket keeps the TTL it got at enqueue (far longer than the longest queue wait).
 local function assign(player, opponent, slot, room_id, addr)
   local map = prefix .. 'room_map:' .. player
   redis.call('HSET', map, 'room_id', room_id, 'addr', addr, 'opponent_id', opponent, 'slot', slot, 'assigned_at', now)
   redis.call('EXPIRE', map, ARGV[3])
-  local ticket = prefix .. 'match:ticket:' .. player
-  redis.call('HSET', ticket, 'status', 'assigned', 'changed_at', now, 'room_id', room_id)
-  redis.call('EXPIRE', ticket, ARGV[4])
-  redis.call('PUBLISH', ARGV[5], player)
+  redis.call('HSET', prefix .. 'match:ticket:' .. player, 'status', 'assigned', 'changed_at', now, 'room_id', room_id)
 end
 
 local result = { 0, 0 }
+local taken = {}   -- players assigned by this call, so a player listed twice is not assigned twice
+local removed = {} -- players to take out of the queue, in one ZREM at the end
+local rooms_of = {} -- server address -> room ids assigned by this call
 for i = 6, #ARGV, 3 do
   local room_id, left, right = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local left_at = redis.call('ZSCORE', KEYS[2], left)
-  local right_at = redis.call('ZSCORE', KEYS[2], right)
-  if not (redis.call('ZSCORE', KEYS[1], left) and redis.call('ZSCORE', KEYS[1], right)) then
+  local scores = redis.call('ZMSCORE', KEYS[1], left, right)
+  if not (scores[1] and scores[2]) or taken[left] or taken[right] or left == right then
     result[1] = result[1] + 1
   else
     local server = least_loaded()
@@ -63,19 +64,27 @@ for i = 6, #ARGV, 3 do
       result[2] = result[2] + 1
     else
       server.load = server.load + 1
-      redis.call('ZREM', KEYS[1], left, right)
-      redis.call('ZREM', KEYS[2], left, right)
+      taken[left], taken[right] = true, true
+      table.insert(removed, left)
+      table.insert(removed, right)
       assign(left, right, 'left', room_id, server.addr)
       assign(right, left, 'right', room_id, server.addr)
       redis.call('HSET', prefix .. 'room:' .. room_id .. ':info', 'player_count', 2, 'status', 'assigned',
         'addr', server.addr, 'left_id', left, 'right_id', right, 'created_at', now)
-      redis.call('SADD', prefix .. 'room_server:' .. server.addr .. ':rooms', room_id)
-      redis.call('ZINCRBY', KEYS[3], 1, server.addr)
+      rooms_of[server.addr] = rooms_of[server.addr] or {}
+      table.insert(rooms_of[server.addr], room_id)
       table.insert(result, room_id)
       table.insert(result, server.addr)
-      table.insert(result, left_at or now)
-      table.insert(result, right_at or now)
     end
   end
+end
+if #removed > 0 then
+  redis.call('ZREM', KEYS[1], unpack(removed))
+  redis.call('ZREM', KEYS[2], unpack(removed))
+  redis.call('PUBLISH', ARGV[5], table.concat(removed, ' '))
+end
+for addr, room_ids in pairs(rooms_of) do
+  redis.call('SADD', prefix .. 'room_server:' .. addr .. ':rooms', unpack(room_ids))
+  redis.call('ZINCRBY', KEYS[3], #room_ids, addr)
 end
 return result

@@ -20,7 +20,7 @@ export class Keys {
     return `${this.prefix}match:ticket:${playerId}`;
   }
 
-  /** Pub/sub channel: message = id of a player whose ticket or assignment changed. */
+  /** Pub/sub channel: message = ids (space-separated) of players whose ticket or assignment changed. */
   ticketEvents(): string {
     return `${this.prefix}match:events`;
   }

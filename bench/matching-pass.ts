@@ -1,0 +1,76 @@
+/**
+ * One matching pass over a full queue: read it, pair it, claim every pair atomically in Redis.
+ * Redis on core 1, the pass (this process) on core 0; the pure pairing is timed on its own too.
+ *
+ *   npm run bench:pass -- --players 10000 --runs 5
+ */
+import { Command } from 'commander';
+import { pino } from 'pino';
+import { MatchLoop } from '../src/matcher/match-loop.js';
+import { MatchStore } from '../src/matcher/match-store.js';
+import { pairPlayers } from '../src/matcher/matching.js';
+import { defineMatcherScripts } from '../src/matcher/scripts.js';
+import { createRedis, waitForRedis } from '../src/shared/redis/client.js';
+import { Keys } from '../src/shared/redis/keys.js';
+import { RedisServer } from '../test/support/redis-server.js';
+import { median, pinSelf } from './support/load.js';
+
+const options = new Command('bench:pass')
+  .option('--players <n>', 'players in the queue', Number, 10000)
+  .option('--runs <n>', 'passes to time', Number, 5)
+  .option('--mmr-spread <n>', 'MMRs are spread evenly over 0..n', Number, 3000)
+  .parse()
+  .opts<{ players: number; runs: number; mmrSpread: number }>();
+
+const policy = { mmrTolerance: 200, windowGrowthPerSec: 10, windowMax: 400 };
+await pinSelf(0);
+const server = await RedisServer.start({ cpu: 1 });
+const admin = server.client();
+await admin.config('SET', 'appendonly', 'no');
+const log = pino({ level: 'warn' });
+const redis = createRedis({ url: server.url, commandTimeoutMs: 10000, maxReconnectDelayMs: 1000, connectionName: 'bench' }, log);
+defineMatcherScripts(redis);
+await waitForRedis(redis, 5000);
+const keys = new Keys('');
+const store = new MatchStore(redis, keys, { roomMapSec: 300, ticketSec: 3600 });
+const loop = new MatchLoop(store, { ...policy, maxWaitMs: 600000, passIntervalMs: 100, claimBatchPairs: 250 }, Date.now, log);
+
+const passMs: number[] = [];
+const readMs: number[] = [];
+const pairMs: number[] = [];
+let lastClaimed = 0;
+for (let run = 0; run < options.runs; run++) {
+  await admin.flushall();
+  await admin.hset('room_server:127.0.0.1:7777', 'server_id', 's', 'addr', '127.0.0.1:7777', 'capacity', 1_000_000, 'status', 'live');
+  await admin.zadd('room_servers:load', 0, '127.0.0.1:7777');
+  const now = Date.now();
+  const fill = admin.pipeline();
+  for (let i = 0; i < options.players; i++) {
+    const player = `p-${run}-${i}`;
+    fill.zadd('match:queue', (i * 7919) % options.mmrSpread, player);
+    fill.zadd('match:waiting', now, player);
+  }
+  await fill.exec();
+
+  const t0 = performance.now();
+  const queue = await store.readQueue();
+  const t1 = performance.now();
+  pairPlayers(queue, Date.now(), policy);
+  const t2 = performance.now();
+  readMs.push(t1 - t0);
+  pairMs.push(t2 - t1);
+
+  const start = performance.now();
+  const report = await loop.runPass();
+  passMs.push(performance.now() - start);
+  lastClaimed = report.claimed.length;
+  console.log(
+    `run ${run + 1}: pass ${passMs.at(-1)!.toFixed(1)} ms (read ${readMs.at(-1)!.toFixed(1)} ms, pure pairing ${pairMs.at(-1)!.toFixed(2)} ms), ${report.claimed.length} rooms claimed, ${report.queued - report.claimed.length * 2} left queued`,
+  );
+}
+console.log(`\n${options.players} queued players, median of ${options.runs} passes:`);
+console.log(`  full pass (time-outs + read + pair + claim ${lastClaimed} rooms): ${median(passMs).toFixed(1)} ms`);
+console.log(`  read queue: ${median(readMs).toFixed(1)} ms; pure pairing: ${median(pairMs).toFixed(2)} ms`);
+redis.disconnect();
+admin.disconnect();
+await server.stop();

@@ -1,0 +1,68 @@
+import { build, type Histogram } from 'hdr-histogram-js';
+
+export interface LoadResult {
+  completed: number;
+  errors: number;
+  seconds: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * Closed-loop load: `concurrency` workers each call `op(i)` back to back for `seconds`, with a
+ * fresh index per call. Latencies go into an HDR histogram (microsecond resolution).
+ */
+export async function closedLoop(concurrency: number, seconds: number, op: (i: number) => Promise<unknown>): Promise<LoadResult> {
+  const histogram: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  let next = 0;
+  let errors = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        await op(i);
+        histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+      } catch {
+        errors += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - start) / 1000;
+  const result = {
+    completed: histogram.totalCount,
+    errors,
+    seconds: elapsed,
+    perSecond: histogram.totalCount / elapsed,
+    p50Ms: histogram.getValueAtPercentile(50) / 1000,
+    p99Ms: histogram.getValueAtPercentile(99) / 1000,
+    maxMs: histogram.maxValue / 1000,
+  };
+  histogram.destroy();
+  return result;
+}
+
+/** The median of some numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A percentile of some numbers (nearest rank). */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** Pins this process (all its threads) to one core. */
+export async function pinSelf(cpu: number): Promise<void> {
+  const { spawnSync } = await import('node:child_process');
+  const result = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)]);
+  if (result.status !== 0) throw new Error(`taskset failed: ${result.stderr.toString()}`);
+}

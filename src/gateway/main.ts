@@ -1,0 +1,38 @@
+import type { AddressInfo } from 'node:net';
+import { loadGatewayConfig } from '../shared/config/gateway.js';
+import { onShutdown, runMain } from '../shared/lifecycle.js';
+import { announceListening, createLogger } from '../shared/logger.js';
+import { createHttpServer } from './http.js';
+import { connectMatcher } from './matcher-rpc.js';
+import { registerRoutes } from './routes.js';
+import { WatchRelay } from './watch-relay.js';
+
+runMain(async () => {
+  const config = loadGatewayConfig(process.argv, process.env);
+  const log = createLogger('gateway', config.logLevel);
+  const rpc = connectMatcher(config.matcherAddr, {
+    rpcDeadlineMs: config.rpcDeadlineMs,
+    watchDeadlineMs: config.watchDeadlineMs,
+  });
+  const watches = new WatchRelay(
+    rpc.watchAssignment,
+    { firstMessageMs: config.rpcDeadlineMs, keepaliveMs: config.sseKeepaliveMs },
+    log,
+  );
+  const app = createHttpServer({ bodyLimitBytes: config.bodyLimitBytes, log });
+  registerRoutes(app, rpc, watches);
+  // Open event streams would hold the server open: end them once it stops accepting.
+  app.addHook('preClose', (done) => {
+    watches.endAll();
+    done();
+  });
+
+  await app.listen({ port: config.port, host: config.host });
+  const { port } = app.server.address() as AddressInfo;
+  announceListening(log, 'gateway', config.host, port, { matcher: config.matcherAddr });
+
+  onShutdown(log, config.shutdownDeadlineMs, async () => {
+    await app.close();
+    rpc.close();
+  });
+});

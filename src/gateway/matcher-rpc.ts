@@ -1,0 +1,36 @@
+import { credentials, type ClientReadableStream, type Metadata } from '@grpc/grpc-js';
+import { MatcherClient, type WatchAssignmentResponse } from '../gen/mini/matcher/v1/matcher.js';
+import { SessionsClient } from '../gen/mini/session/v1/session.js';
+import { promiseUnary } from '../shared/grpc/client.js';
+
+export interface MatcherRpcOptions {
+  /** Deadline of every unary call. */
+  rpcDeadlineMs: number;
+  /** Deadline of a whole watch stream. */
+  watchDeadlineMs: number;
+}
+
+/** The Matcher and Sessions RPCs the gateway calls, each with a deadline. */
+export function connectMatcher(address: string, options: MatcherRpcOptions) {
+  const creds = credentials.createInsecure();
+  // The Matcher is close by: after it restarts, find it again within a couple of seconds.
+  const channelOptions = { 'grpc.max_reconnect_backoff_ms': 2000, 'grpc.initial_reconnect_backoff_ms': 200 };
+  const sessions = new SessionsClient(address, creds, channelOptions);
+  const matcher = new MatcherClient(address, creds, channelOptions);
+  const deadline = options.rpcDeadlineMs;
+  return {
+    authenticateDevice: promiseUnary(sessions, sessions.authenticateDevice, deadline),
+    revokeSession: promiseUnary(sessions, sessions.revokeSession, deadline),
+    enqueue: promiseUnary(matcher, matcher.enqueue, deadline),
+    dequeue: promiseUnary(matcher, matcher.dequeue, deadline),
+    getAssignment: promiseUnary(matcher, matcher.getAssignment, deadline),
+    watchAssignment: (metadata: Metadata): ClientReadableStream<WatchAssignmentResponse> =>
+      matcher.watchAssignment({}, metadata, { deadline: Date.now() + options.watchDeadlineMs }),
+    close: (): void => {
+      sessions.close();
+      matcher.close();
+    },
+  };
+}
+
+export type MatcherRpc = ReturnType<typeof connectMatcher>;

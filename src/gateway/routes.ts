@@ -1,0 +1,78 @@
+import { Metadata } from '@grpc/grpc-js';
+import type { FastifyRequest } from 'fastify';
+import { expectedPlayerHeader } from '../shared/grpc/metadata.js';
+import type { HttpServer } from './http.js';
+import { assignmentJson, sessionJson, statusName } from './json-views.js';
+import type { MatcherRpc } from './matcher-rpc.js';
+import type { WatchRelay } from './watch-relay.js';
+
+const sessionBody = {
+  type: 'object',
+  required: ['device_id'],
+  properties: { device_id: { type: 'string' } },
+} as const;
+
+const enqueueBody = {
+  type: 'object',
+  required: ['mmr'],
+  properties: { mmr: { type: 'number' }, player_id: { type: 'string' } },
+} as const;
+
+const dequeueBody = {
+  type: ['object', 'null'],
+  properties: { player_id: { type: 'string' } },
+} as const;
+
+interface SessionBody {
+  device_id: string;
+}
+interface EnqueueBody {
+  mmr: number;
+  player_id?: string;
+}
+interface DequeueBody {
+  player_id?: string;
+}
+
+/** The REST API: each route is one Matcher or Sessions RPC. Range checks are the Matcher's. */
+export function registerRoutes(app: HttpServer, rpc: MatcherRpc, watches: WatchRelay): void {
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.post<{ Body: SessionBody }>('/session', { schema: { body: sessionBody } }, async (request) =>
+    sessionJson(await rpc.authenticateDevice({ deviceId: request.body.device_id })),
+  );
+
+  app.delete('/session', async (request, reply) => {
+    await rpc.revokeSession({}, callMetadata(request));
+    return reply.code(204).send();
+  });
+
+  app.post<{ Body: EnqueueBody }>('/match/enqueue', { schema: { body: enqueueBody } }, async (request) => {
+    const { mmr, player_id: playerId } = request.body;
+    const result = await rpc.enqueue({ mmr }, callMetadata(request, playerId));
+    return { status: statusName(result.status), created: result.created };
+  });
+
+  app.post<{ Body: DequeueBody | undefined }>('/match/dequeue', { schema: { body: dequeueBody } }, async (request) => {
+    const result = await rpc.dequeue({}, callMetadata(request, request.body?.player_id));
+    return { removed: result.removed, status: statusName(result.status) };
+  });
+
+  app.get('/match/status', async (request) => {
+    const { assignment } = await rpc.getAssignment({}, callMetadata(request));
+    if (!assignment) throw new Error('GetAssignment answered without an assignment');
+    return assignmentJson(assignment);
+  });
+
+  // No HEAD twin: it would hold a stream open only to discard it.
+  app.get('/match/watch', { exposeHeadRoute: false }, (request, reply) => watches.relay(callMetadata(request), reply));
+}
+
+/** The caller's `Authorization` header (and the player id it claims, if any) as gRPC metadata. */
+function callMetadata(request: FastifyRequest, expectedPlayerId?: string): Metadata {
+  const metadata = new Metadata();
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) metadata.set('authorization', authorization);
+  if (expectedPlayerId !== undefined) metadata.set(expectedPlayerHeader, expectedPlayerId);
+  return metadata;
+}
