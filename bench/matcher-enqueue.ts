@@ -1,110 +1,128 @@
 /**
  * Enqueue throughput and latency through gRPC against the real Matcher and a real Redis, with the
  * matching loop running, next to a no-op grpc-js server measured the same way in the same run.
- * Matcher (or no-op server) on core 0; Redis and this load generator on core 1.
+ * Each run measures (1) the most calls per second with `--concurrency` calls in flight, and
+ * (2) latency at a fixed offered rate (`--rate`, open loop), then enqueue → assignment at that rate.
+ * The server side (Matcher and its Redis, or the no-op server) runs on core 0; this load generator on core 1.
  *
- *   npm run bench:matcher -- --seconds 5 --runs 3 --concurrency 64
+ *   npm run bench:matcher -- --seconds 5 --runs 3 --concurrency 64 --rate 5000
  */
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
 import { Command } from 'commander';
+import type { Redis } from 'ioredis';
 import { EnqueueRequest } from '../src/gen/mini/matcher/v1/matcher.js';
-import { RawGrpcChannel } from './support/raw-grpc.js';
-import { registryAuth, connect } from '../test/support/grpc-clients.js';
+import { connect, registryAuth } from '../test/support/grpc-clients.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { ServiceProcess, startMatcher } from '../test/support/service-process.js';
-import { closedLoop, median, percentile, pinSelf, type LoadResult } from './support/load.js';
+import { closedLoop, median, openLoop, percentile, pinSelf, type LoadResult } from './support/load.js';
+import { RawGrpcChannel } from './support/raw-grpc.js';
 
 const options = new Command('bench:matcher')
-  .option('--seconds <n>', 'length of each run', Number, 5)
-  .option('--runs <n>', 'runs per server', Number, 3)
-  .option('--concurrency <n>', 'calls in flight', Number, 64)
+  .option('--seconds <n>', 'length of each measurement', Number, 5)
+  .option('--runs <n>', 'runs (the median is reported)', Number, 3)
+  .option('--concurrency <n>', 'calls in flight for the throughput measurement', Number, 64)
+  .option('--rate <n>', 'offered calls per second for the latency measurement', Number, 5000)
   .option('--channels <n>', 'gRPC connections the load spreads over', Number, 4)
   .parse()
-  .opts<{ seconds: number; runs: number; concurrency: number; channels: number }>();
+  .opts<{ seconds: number; runs: number; concurrency: number; rate: number; channels: number }>();
 
 const serverCpu = 0;
 const loadCpu = 1;
 const mmrSpread = 3000;
+const enqueuePath = '/mini.matcher.v1.Matcher/Enqueue';
 
-async function runLoad(address: string, token: (i: number) => string): Promise<LoadResult> {
+type Load = (op: (i: number) => Promise<unknown>) => Promise<LoadResult>;
+const saturate: Load = (op) => closedLoop(options.concurrency, options.seconds, op);
+const atRate: Load = (op) => openLoop(options.rate, options.seconds, 2000, op);
+
+/** Runs a load of Enqueue calls, call i acting as player i of `tokens`. */
+async function enqueueLoad(address: string, load: Load, tokens: string[]): Promise<LoadResult> {
   const channels = Array.from({ length: options.channels }, () => new RawGrpcChannel(address));
-  const result = await closedLoop(options.concurrency, options.seconds, (i) =>
-    channels[i % channels.length]!.call(
-      '/mini.matcher.v1.Matcher/Enqueue',
-      EnqueueRequest.encode({ mmr: (i * 7919) % mmrSpread }).finish(),
-      { authorization: `Bearer ${token(i)}` },
-    ),
+  const result = await load((i) =>
+    channels[i % channels.length]!.call(enqueuePath, EnqueueRequest.encode({ mmr: (i * 7919) % mmrSpread }).finish(), {
+      authorization: `Bearer ${tokens[i % tokens.length]}`,
+    }),
   );
   for (const channel of channels) channel.close();
   return result;
 }
 
+/** Writes sessions for new players straight to Redis (set-up, not measured); returns their tokens. */
+async function newPlayers(admin: Redis, label: string, count: number): Promise<string[]> {
+  const tokens = Array.from({ length: count }, () => randomBytes(32).toString('base64url'));
+  const pipeline = admin.pipeline();
+  tokens.forEach((token, i) => pipeline.hset(`session:${token}`, 'player_id', `${label}-${i}`, 'expires', Date.now() + 3_600_000));
+  await pipeline.exec();
+  return tokens;
+}
+
+/** Enqueue → assignment times (ms) of players `${label}-0..count-1`, from their room_map. */
+async function assignmentWaits(admin: Redis, label: string, count: number): Promise<{ waits: number[]; unassigned: number }> {
+  const pipeline = admin.pipeline();
+  for (let i = 0; i < count; i++) pipeline.hmget(`room_map:${label}-${i}`, 'enqueued_at', 'assigned_at');
+  const waits: number[] = [];
+  let unassigned = 0;
+  for (const [, fields] of (await pipeline.exec()) ?? []) {
+    const [enqueuedAt, assignedAt] = fields as [string | null, string | null];
+    if (assignedAt === null) unassigned += 1;
+    else waits.push(Number(assignedAt) - Number(enqueuedAt));
+  }
+  return { waits, unassigned };
+}
+
 function show(label: string, r: LoadResult): void {
   console.log(
-    `${label.padEnd(22)} ${r.perSecond.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  max ${r.maxMs.toFixed(1)} ms  errors ${r.errors}`,
+    `  ${label.padEnd(30)} ${r.perSecond.toFixed(0).padStart(6)} /s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  errors ${r.errors}`,
   );
 }
 
 await pinSelf(loadCpu);
-const redis = await RedisServer.start({ cpu: loadCpu });
+const redis = await RedisServer.start({ cpu: serverCpu });
 const admin = redis.client();
 await admin.config('SET', 'appendonly', 'no');
 const matcher = await startMatcher(redis.url, { LOG_LEVEL: 'warn', ROOM_SERVER_LEASE_TTL_MS: '600000' }, serverCpu);
 const noop = await ServiceProcess.start('bench/noop-matcher.ts', [], {}, { cpu: serverCpu });
 const registry = connect(matcher.address);
-await registry.register({ addr: '127.0.0.1:7777', capacity: 100000 }, registryAuth());
+try {
+  await registry.register({ addr: '127.0.0.1:7777', capacity: 100_000 }, registryAuth());
 
-// Sessions are written straight to Redis: creating them is set-up, not what is measured.
-const perRun = Math.ceil(options.seconds * 20000);
-const tokens: string[][] = [];
-for (let run = 0; run < options.runs; run++) {
-  const batch = Array.from({ length: perRun }, () => randomBytes(32).toString('base64url'));
-  const pipeline = admin.pipeline();
-  batch.forEach((token, i) => pipeline.hset(`session:${token}`, 'player_id', `bench-${run}-${i}`, 'expires', Date.now() + 3_600_000));
-  await pipeline.exec();
-  tokens.push(batch);
-}
-
-console.log(`machine: ${(await import('node:os')).cpus().length} cores; server on core ${serverCpu}, Redis + load generator on core ${loadCpu}`);
-console.log(`load: ${options.concurrency} calls in flight over ${options.channels} connections, ${options.seconds} s per run, ${options.runs} runs\n`);
-const noopRuns: LoadResult[] = [];
-const matcherRuns: LoadResult[] = [];
-for (let run = 0; run < options.runs; run++) {
-  const baseline = await runLoad(noop.address, () => 'x'.repeat(43));
-  show(`no-op grpc-js run ${run + 1}`, baseline);
-  noopRuns.push(baseline);
-  const batch = tokens[run]!;
-  const result = await runLoad(matcher.address, (i) => batch[i % batch.length]!);
-  show(`Matcher Enqueue run ${run + 1}`, result);
-  matcherRuns.push(result);
-}
-
-// Enqueue → assignment, from the ticket's enqueue time and the time its status became assigned.
-const waits: number[] = [];
-let unassigned = 0;
-for (let run = 0; run < options.runs; run++) {
-  const count = Math.min(matcherRuns[run]!.completed, perRun);
-  const pipeline = admin.pipeline();
-  for (let i = 0; i < count; i++) pipeline.hmget(`match:ticket:bench-${run}-${i}`, 'status', 'enqueued_at', 'changed_at');
-  for (const [, fields] of (await pipeline.exec()) ?? []) {
-    const [state, enqueuedAt, changedAt] = fields as [string | null, string | null, string | null];
-    if (state === 'assigned') waits.push(Number(changedAt) - Number(enqueuedAt));
-    else unassigned += 1;
+  console.log(`${cpus().length} cores (${cpus()[0]?.model}); Matcher + Redis or no-op server on core ${serverCpu}, load generator on core ${loadCpu}`);
+  console.log(`throughput: ${options.concurrency} calls in flight; latency: ${options.rate}/s offered; ${options.seconds} s each; ${options.channels} connections\n`);
+  const dummy = ['x'.repeat(43)];
+  const results = { noopMax: [] as LoadResult[], matcherMax: [] as LoadResult[], noopRate: [] as LoadResult[], matcherRate: [] as LoadResult[] };
+  const waits: number[] = [];
+  let unassigned = 0;
+  for (let run = 1; run <= options.runs; run++) {
+    console.log(`run ${run}`);
+    const saturating = await newPlayers(admin, `max${run}`, Math.ceil(options.seconds * 20000));
+    const paced = await newPlayers(admin, `rate${run}`, Math.ceil(options.seconds * options.rate));
+    results.noopMax.push(await enqueueLoad(noop.address, saturate, dummy));
+    show('no-op grpc-js, saturated', results.noopMax.at(-1)!);
+    results.matcherMax.push(await enqueueLoad(matcher.address, saturate, saturating));
+    show('Matcher Enqueue, saturated', results.matcherMax.at(-1)!);
+    results.noopRate.push(await enqueueLoad(noop.address, atRate, dummy));
+    show(`no-op grpc-js at ${options.rate}/s`, results.noopRate.at(-1)!);
+    results.matcherRate.push(await enqueueLoad(matcher.address, atRate, paced));
+    show(`Matcher Enqueue at ${options.rate}/s`, results.matcherRate.at(-1)!);
+    const assigned = await assignmentWaits(admin, `rate${run}`, paced.length);
+    waits.push(...assigned.waits);
+    unassigned += assigned.unassigned;
   }
+
+  const med = (rs: LoadResult[], pick: (r: LoadResult) => number) => median(rs.map(pick));
+  const maxRate = med(results.matcherMax, (r) => r.perSecond);
+  const noopRate = med(results.noopMax, (r) => r.perSecond);
+  console.log(`\nmedian of ${options.runs} runs`);
+  console.log(`  Matcher Enqueue, saturated:   ${maxRate.toFixed(0)}/s (no-op grpc-js ${noopRate.toFixed(0)}/s; ratio ${((maxRate / noopRate) * 100).toFixed(0)} %)`);
+  console.log(
+    `  Matcher Enqueue at ${options.rate}/s:   p50 ${med(results.matcherRate, (r) => r.p50Ms).toFixed(2)} ms, p99 ${med(results.matcherRate, (r) => r.p99Ms).toFixed(2)} ms, achieved ${med(results.matcherRate, (r) => r.perSecond).toFixed(0)}/s (no-op p99 ${med(results.noopRate, (r) => r.p99Ms).toFixed(2)} ms)`,
+  );
+  console.log(`  enqueue → assignment at ${options.rate}/s: p50 ${percentile(waits, 50)} ms, p99 ${percentile(waits, 99)} ms (${waits.length} assigned, ${unassigned} not)`);
+} finally {
+  registry.close();
+  admin.disconnect();
+  await matcher.stop();
+  await noop.stop();
+  await redis.stop();
 }
-
-const rate = median(matcherRuns.map((r) => r.perSecond));
-const baseRate = median(noopRuns.map((r) => r.perSecond));
-console.log('\nmedian of runs');
-console.log(`  Matcher Enqueue:  ${rate.toFixed(0)} req/s, p99 ${median(matcherRuns.map((r) => r.p99Ms)).toFixed(2)} ms`);
-console.log(`  no-op grpc-js:    ${baseRate.toFixed(0)} req/s, p99 ${median(noopRuns.map((r) => r.p99Ms)).toFixed(2)} ms`);
-console.log(`  ratio:            ${((rate / baseRate) * 100).toFixed(0)} % of the no-op server`);
-console.log(
-  `  enqueue → assignment: p50 ${percentile(waits, 50)} ms, p99 ${percentile(waits, 99)} ms over ${waits.length} assigned (${unassigned} still queued or odd one out)`,
-);
-
-registry.close();
-admin.disconnect();
-await matcher.stop();
-await noop.stop();
-await redis.stop();

@@ -32,7 +32,7 @@ const redis = createRedis({ url: server.url, commandTimeoutMs: 10000, maxReconne
 defineMatcherScripts(redis);
 await waitForRedis(redis, 5000);
 const keys = new Keys('');
-const store = new MatchStore(redis, keys, { roomMapSec: 300, ticketSec: 3600 });
+const store = new MatchStore(redis, keys, { roomMapSec: 300, outcomeSec: 3600 });
 const loop = new MatchLoop(store, { ...policy, maxWaitMs: 600000, passIntervalMs: 100, claimBatchPairs: 250 }, Date.now, log);
 
 const passMs: number[] = [];

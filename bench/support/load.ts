@@ -33,12 +33,57 @@ export async function closedLoop(concurrency: number, seconds: number, op: (i: n
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - start) / 1000;
+  return summarize(histogram, errors, (performance.now() - start) / 1000);
+}
+
+/**
+ * Open-loop load: starts calls at a fixed rate whether or not earlier ones have finished, and
+ * measures each from the moment it was due (so a stalled server cannot hide its queueing delay).
+ * At most `maxInFlight` calls are outstanding; a call due while at that limit counts as an error.
+ */
+export async function openLoop(
+  ratePerSec: number,
+  seconds: number,
+  maxInFlight: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<LoadResult> {
+  const histogram: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const total = Math.round(ratePerSec * seconds);
+  let started = 0;
+  let inFlight = 0;
+  let errors = 0;
+  const pending = new Set<Promise<void>>();
+  const start = performance.now();
+  while (started < total) {
+    const dueCount = Math.min(total, Math.floor(((performance.now() - start) / 1000) * ratePerSec) + 1);
+    for (; started < dueCount; started++) {
+      const dueAt = start + (started / ratePerSec) * 1000;
+      if (inFlight >= maxInFlight) {
+        errors += 1;
+        continue;
+      }
+      inFlight += 1;
+      const call: Promise<void> = op(started).then(
+        () => histogram.recordValue(Math.max(1, Math.round((performance.now() - dueAt) * 1000))),
+        () => void (errors += 1),
+      ).finally(() => {
+        inFlight -= 1;
+        pending.delete(call);
+      });
+      pending.add(call);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await Promise.all(pending);
+  return summarize(histogram, errors, (performance.now() - start) / 1000);
+}
+
+function summarize(histogram: Histogram, errors: number, seconds: number): LoadResult {
   const result = {
     completed: histogram.totalCount,
     errors,
-    seconds: elapsed,
-    perSecond: histogram.totalCount / elapsed,
+    seconds,
+    perSecond: histogram.totalCount / seconds,
     p50Ms: histogram.getValueAtPercentile(50) / 1000,
     p99Ms: histogram.getValueAtPercentile(99) / 1000,
     maxMs: histogram.maxValue / 1000,

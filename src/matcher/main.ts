@@ -32,18 +32,25 @@ runMain(async () => {
   const keys = new Keys(config.redisKeyPrefix);
   const roomKeys = deriveRoomKeys(config.roomSecret);
   const sessions = new SessionStore(redis, keys, config.sessionTtlSec);
-  const tickets = new TicketStore(redis, keys, config.ticketTtlSec);
-  const matches = new MatchStore(redis, keys, { roomMapSec: config.roomMapTtlSec, ticketSec: config.ticketTtlSec });
+  const tickets = new TicketStore(redis, keys, config.outcomeTtlSec);
+  const matches = new MatchStore(redis, keys, { roomMapSec: config.roomMapTtlSec, outcomeSec: config.outcomeTtlSec });
   const roomServers = new RoomServerStore(redis, keys, {
     leaseMs: config.roomServerLeaseTtlMs,
     roomMapSec: config.roomMapTtlSec,
-    ticketSec: config.ticketTtlSec,
+    outcomeSec: config.outcomeTtlSec,
     endedRoomSec: 3600,
   });
   const hub = new WatchHub(subscriber, keys.ticketEvents(), log);
+  let starved = false;
   const loop = new MatchLoop(matches, config.match, now, log, (report) => {
     for (const room of report.claimed) log.debug({ room_id: room.roomId, addr: room.addr }, 'match made');
     if (report.timedOut > 0) log.info({ timed_out: report.timedOut }, 'players timed out of the queue');
+    // Logged on the change only, not on every pass.
+    if (report.unplaced > 0 !== starved) {
+      starved = report.unplaced > 0;
+      if (starved) log.warn({ unplaced_pairs: report.unplaced }, 'no live room server has capacity: pairs stay queued');
+      else log.info('room servers have capacity again');
+    }
   });
 
   const hosted = await startGrpcServer(

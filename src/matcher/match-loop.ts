@@ -22,8 +22,11 @@ export interface PassReport {
 
 /** Most players timed out per pass, so one pass never holds Redis for long. */
 const expireBatch = 1000;
-/** Delay before a pass asked for by an enqueue, so a burst of enqueues shares one pass. */
-const requestedPassDelayMs = 2;
+/**
+ * Delay before a pass asked for by an enqueue, so that a burst of enqueues shares one pass: under
+ * heavy load passes run about this often instead of back to back.
+ */
+const requestedPassDelayMs = 10;
 
 /**
  * Runs matching passes: every passIntervalMs, and soon after requestPass(). One pass at a time per
@@ -33,6 +36,8 @@ export class MatchLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private requested = false;
+  /** When the scheduled pass is due (performance.now() time); an earlier request never delays it. */
+  private nextPassAtMs = Number.POSITIVE_INFINITY;
   private stopped = true;
   private redisDownLogged = false;
 
@@ -53,7 +58,7 @@ export class MatchLoop {
   requestPass(): void {
     if (this.stopped) return;
     this.requested = true;
-    if (!this.running) this.schedule(requestedPassDelayMs);
+    if (!this.running && this.nextPassAtMs > performance.now() + requestedPassDelayMs) this.schedule(requestedPassDelayMs);
   }
 
   /** Stops scheduling and waits for a running pass to finish. */
@@ -70,22 +75,28 @@ export class MatchLoop {
     const queue = await this.store.readQueue();
     const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({ roomId: randomUUID(), ...pair }));
     const report: PassReport = { timedOut, queued: queue.length, proposed: proposals.length, claimed: [], skipped: 0, unplaced: 0 };
+    // Batches go out together (one pipeline); each is atomic on its own and they share no player.
+    const batches: ProposedRoom[][] = [];
     for (let i = 0; i < proposals.length; i += this.options.claimBatchPairs) {
-      const outcome = await this.store.claim(proposals.slice(i, i + this.options.claimBatchPairs), this.now());
-      report.claimed.push(...outcome.claimed);
+      batches.push(proposals.slice(i, i + this.options.claimBatchPairs));
+    }
+    const claimedAtMs = this.now();
+    for (const outcome of await Promise.all(batches.map((batch) => this.store.claim(batch, claimedAtMs)))) {
+      for (const room of outcome.claimed) report.claimed.push(room);
       report.skipped += outcome.skipped;
       report.unplaced += outcome.unplaced;
-      if (outcome.unplaced > 0) break; // no server has room: the rest would not be placed either
     }
     return report;
   }
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
+    this.nextPassAtMs = performance.now() + delayMs;
     this.timer = setTimeout(() => this.tick(), delayMs);
   }
 
   private tick(): void {
+    this.nextPassAtMs = Number.POSITIVE_INFINITY;
     if (this.stopped || this.running) return;
     this.requested = false;
     this.running = this.runPass().then(

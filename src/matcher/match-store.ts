@@ -28,7 +28,7 @@ export class MatchStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly ttl: { roomMapSec: number; ticketSec: number },
+    private readonly ttl: { roomMapSec: number; outcomeSec: number },
   ) {}
 
   /** Every queued player, sorted by MMR, with enqueue times, read in one MULTI. */
@@ -58,8 +58,10 @@ export class MatchStore {
   /** Claims the proposed rooms in one atomic script call. */
   async claim(rooms: readonly ProposedRoom[], nowMs: number): Promise<ClaimOutcome> {
     const k = this.keys;
-    const args: (string | number)[] = [k.prefix, nowMs, this.ttl.roomMapSec, this.ttl.ticketSec, k.ticketEvents()];
-    for (const room of rooms) args.push(room.roomId, room.left.playerId, room.right.playerId);
+    const args: (string | number)[] = [k.prefix, nowMs, this.ttl.roomMapSec, k.ticketEvents()];
+    for (const { roomId, left, right } of rooms) {
+      args.push(roomId, left.playerId, right.playerId, left.enqueuedAtMs, right.enqueuedAtMs);
+    }
     const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(), k.waiting(), k.roomServerLoad()], args)) as (
       | string
       | number
@@ -80,7 +82,7 @@ export class MatchStore {
       this.redis,
       'expire-waiting',
       [k.queue(), k.waiting()],
-      [k.prefix, cutoffMs, nowMs, this.ttl.ticketSec, k.ticketEvents(), limit],
+      [k.prefix, cutoffMs, nowMs, this.ttl.outcomeSec, k.ticketEvents(), limit],
     );
     return Number(expired);
   }

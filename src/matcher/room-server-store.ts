@@ -23,7 +23,7 @@ export class RoomServerStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly ttl: { leaseMs: number; roomMapSec: number; ticketSec: number; endedRoomSec: number },
+    private readonly ttl: { leaseMs: number; roomMapSec: number; outcomeSec: number; endedRoomSec: number },
   ) {}
 
   /** Starts a new lease for the address; returns its id and the rooms already assigned there. */
@@ -73,7 +73,7 @@ export class RoomServerStore {
           k.prefix,
           roomId,
           nowMs,
-          this.ttl.ticketSec,
+          this.ttl.outcomeSec,
           k.ticketEvents(),
           end.reason,
           end.winnerId,

@@ -20,14 +20,15 @@ export interface TicketView {
   assignment?: AssignmentRecord;
 }
 
-const storedStates: ReadonlySet<string> = new Set(['queued', 'assigned', 'timed_out', 'dequeued', 'ended']);
+/** How a ticket can end, as stored in match:outcome:<player>. */
+const outcomeStates: ReadonlySet<string> = new Set(['timed_out', 'dequeued', 'ended']);
 
-/** The queue entry and ticket of one player: enqueue, dequeue and read, each one atomic Redis step. */
+/** One player's place in matchmaking: enqueue, dequeue and read, each one atomic Redis step. */
 export class TicketStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly ticketTtlSec: number,
+    private readonly outcomeTtlSec: number,
   ) {}
 
   /** Queues the player unless already queued or assigned; `created` says whether anything changed. */
@@ -36,8 +37,8 @@ export class TicketStore {
     const [state, created] = (await runScript(
       this.redis,
       'enqueue',
-      [k.queue(), k.waiting(), k.ticket(playerId), k.roomMap(playerId)],
-      [playerId, mmr, nowMs, this.ticketTtlSec, k.ticketEvents()],
+      [k.queue(), k.waiting(), k.outcome(playerId), k.roomMap(playerId)],
+      [playerId, mmr, nowMs, k.ticketEvents()],
     )) as ['queued' | 'assigned', number];
     return { state, created: created === 1 };
   }
@@ -48,31 +49,35 @@ export class TicketStore {
     const removed = await runScript(
       this.redis,
       'dequeue',
-      [k.queue(), k.waiting(), k.ticket(playerId)],
-      [playerId, nowMs, this.ticketTtlSec, k.ticketEvents()],
+      [k.queue(), k.waiting(), k.outcome(playerId)],
+      [playerId, nowMs, this.outcomeTtlSec, k.ticketEvents()],
     );
     return removed === 1;
   }
 
-  /** Reads the ticket and the assignment together (MULTI), so the two never disagree. */
+  /**
+   * Where the player stands, read in one MULTI: assigned (room_map), else queued (queue entry),
+   * else how the last ticket ended (outcome), else not queued.
+   */
   async read(playerId: string): Promise<TicketView> {
+    const k = this.keys;
     const replies = await this.redis
       .multi()
-      .hgetall(this.keys.ticket(playerId))
-      .hgetall(this.keys.roomMap(playerId))
+      .hgetall(k.roomMap(playerId))
+      .zscore(k.waiting(), playerId)
+      .hgetall(k.outcome(playerId))
       .exec();
-    const ticket = (replies?.[0]?.[1] ?? {}) as Record<string, string>;
-    const roomMap = (replies?.[1]?.[1] ?? {}) as Record<string, string>;
-    const changedAtMs = Number(ticket.changed_at ?? 0);
+    const roomMap = (replies?.[0]?.[1] ?? {}) as Record<string, string>;
+    const enqueuedAt = replies?.[1]?.[1] as string | null | undefined;
+    const outcome = (replies?.[2]?.[1] ?? {}) as Record<string, string>;
     if (roomMap.room_id !== undefined) {
-      return { state: 'assigned', changedAtMs, assignment: toAssignment(roomMap) };
+      const assignment = toAssignment(roomMap);
+      return { state: 'assigned', changedAtMs: assignment.assignedAtMs, assignment };
     }
-    const stored = ticket.status;
-    if (stored === undefined || !storedStates.has(stored) || stored === 'assigned') {
-      // An assignment whose room_map has expired is over as far as the player can tell.
-      return { state: stored === 'assigned' ? 'ended' : 'not_queued', changedAtMs };
-    }
-    return { state: stored as TicketState, changedAtMs };
+    if (enqueuedAt != null) return { state: 'queued', changedAtMs: Number(enqueuedAt) };
+    const status = outcome.status;
+    if (status === undefined || !outcomeStates.has(status)) return { state: 'not_queued', changedAtMs: 0 };
+    return { state: status as TicketState, changedAtMs: Number(outcome.changed_at ?? 0) };
   }
 }
 

@@ -52,11 +52,12 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     let queued = 0;
     let lost = 0;
     for (const s of sessions) {
-      const [map, inQueue, ticket] = await Promise.all([
+      const [map, inQueue, waitingSince] = await Promise.all([
         check.hgetall(`room_map:${s.playerId}`),
         check.zscore('match:queue', s.playerId),
-        check.hget(`match:ticket:${s.playerId}`, 'status'),
+        check.zscore('match:waiting', s.playerId),
       ]);
+      expect(inQueue === null, 'queue and waiting list agree').to.equal(waitingSince === null);
       if (map.room_id) {
         expect(inQueue, 'assigned and still queued').to.equal(null);
         assignedRooms.set(map.room_id, [...(assignedRooms.get(map.room_id) ?? []), s.playerId]);
@@ -65,7 +66,7 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
         expect(Math.abs(mmrOf.get(s.playerId)! - mmrOf.get(map.opponent_id!)!)).to.be.at.most(200);
       } else if (inQueue !== null) {
         queued += 1;
-      } else if (ticket !== null || acked.has(s.playerId)) {
+      } else if (acked.has(s.playerId)) {
         lost += 1;
       }
     }

@@ -7,12 +7,12 @@
   KEYS[2] match:waiting        ZSET  score = enqueue time (ms)
   KEYS[3] room_servers:load    ZSET  score = rooms assigned, member = server address
   ARGV[1] key prefix ('' or 'name:'); the script also writes <prefix>room_map:<player>,
-          <prefix>match:ticket:<player>, <prefix>room:<room>:info, <prefix>room_server:<addr>[:rooms]
+          <prefix>room:<room>:info and <prefix>room_server:<addr>[:rooms]
   ARGV[2] now (ms)
   ARGV[3] room_map TTL (s)
-  ARGV[4] ticket TTL (s)
-  ARGV[5] ticket events channel
-  ARGV[6..] triples: room id, left player id, right player id
+  ARGV[4] ticket events channel
+  ARGV[5..] groups of five: room id, left player id, right player id,
+            left enqueue time (ms), right enqueue time (ms)
 
   Publishes one message on the channel: the ids of every assigned player, separated by spaces.
   Returns {skipped, unplaced, room id, addr, ...}:
@@ -41,19 +41,18 @@ local function least_loaded()
   return best
 end
 
--- The ticket keeps the TTL it got at enqueue (far longer than the longest queue wait).
-local function assign(player, opponent, slot, room_id, addr)
+local function assign(player, opponent, slot, room_id, addr, enqueued_at)
   local map = prefix .. 'room_map:' .. player
-  redis.call('HSET', map, 'room_id', room_id, 'addr', addr, 'opponent_id', opponent, 'slot', slot, 'assigned_at', now)
+  redis.call('HSET', map, 'room_id', room_id, 'addr', addr, 'opponent_id', opponent, 'slot', slot,
+    'assigned_at', now, 'enqueued_at', enqueued_at)
   redis.call('EXPIRE', map, ARGV[3])
-  redis.call('HSET', prefix .. 'match:ticket:' .. player, 'status', 'assigned', 'changed_at', now, 'room_id', room_id)
 end
 
 local result = { 0, 0 }
 local taken = {}   -- players assigned by this call, so a player listed twice is not assigned twice
 local removed = {} -- players to take out of the queue, in one ZREM at the end
 local rooms_of = {} -- server address -> room ids assigned by this call
-for i = 6, #ARGV, 3 do
+for i = 5, #ARGV, 5 do
   local room_id, left, right = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local scores = redis.call('ZMSCORE', KEYS[1], left, right)
   if not (scores[1] and scores[2]) or taken[left] or taken[right] or left == right then
@@ -67,8 +66,8 @@ for i = 6, #ARGV, 3 do
       taken[left], taken[right] = true, true
       table.insert(removed, left)
       table.insert(removed, right)
-      assign(left, right, 'left', room_id, server.addr)
-      assign(right, left, 'right', room_id, server.addr)
+      assign(left, right, 'left', room_id, server.addr, ARGV[i + 3])
+      assign(right, left, 'right', room_id, server.addr, ARGV[i + 4])
       redis.call('HSET', prefix .. 'room:' .. room_id .. ':info', 'player_count', 2, 'status', 'assigned',
         'addr', server.addr, 'left_id', left, 'right_id', right, 'created_at', now)
       rooms_of[server.addr] = rooms_of[server.addr] or {}
@@ -81,7 +80,7 @@ end
 if #removed > 0 then
   redis.call('ZREM', KEYS[1], unpack(removed))
   redis.call('ZREM', KEYS[2], unpack(removed))
-  redis.call('PUBLISH', ARGV[5], table.concat(removed, ' '))
+  redis.call('PUBLISH', ARGV[4], table.concat(removed, ' '))
 end
 for addr, room_ids in pairs(rooms_of) do
   redis.call('SADD', prefix .. 'room_server:' .. addr .. ':rooms', unpack(room_ids))

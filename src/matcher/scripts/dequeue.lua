@@ -1,12 +1,12 @@
 --[[
   dequeue: takes a player out of the matchmaking queue; does nothing when the player is not queued.
 
-  KEYS[1] match:queue            ZSET
-  KEYS[2] match:waiting          ZSET
-  KEYS[3] match:ticket:<player>  HASH
+  KEYS[1] match:queue             ZSET
+  KEYS[2] match:waiting           ZSET
+  KEYS[3] match:outcome:<player>  HASH  status, changed_at
   ARGV[1] player id
   ARGV[2] now (ms)
-  ARGV[3] ticket TTL (s)
+  ARGV[3] outcome TTL (s)
   ARGV[4] ticket events channel
 
   Returns 1 when the player left the queue, 0 when the player was not in it.

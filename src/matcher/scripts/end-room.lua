@@ -7,10 +7,10 @@
   KEYS[3] room_servers:load         ZSET
   KEYS[4] room:results              STREAM
   ARGV[1] key prefix ('' or 'name:'); also writes <prefix>room_map:<player>,
-          <prefix>match:ticket:<player>, <prefix>room_server:<addr>:rooms
+          <prefix>match:outcome:<player>, <prefix>room_server:<addr>:rooms and reads <prefix>match:queue
   ARGV[2] room id
   ARGV[3] now (ms)
-  ARGV[4] ticket TTL (s)
+  ARGV[4] outcome TTL (s)
   ARGV[5] ticket events channel
   ARGV[6] end reason     ARGV[7] winner id ('' for none)
   ARGV[8] scores (JSON)  ARGV[9] ticks
@@ -38,13 +38,15 @@ for i = 3, 4 do
   local player = info[i]
   if player then
     local map = prefix .. 'room_map:' .. player
-    if redis.call('HGET', map, 'room_id') == room_id then
+    local current = redis.call('HGET', map, 'room_id')
+    if current == room_id then
       redis.call('DEL', map)
     end
-    local ticket = prefix .. 'match:ticket:' .. player
-    if redis.call('HGET', ticket, 'room_id') == room_id and redis.call('HGET', ticket, 'status') == 'assigned' then
-      redis.call('HSET', ticket, 'status', 'ended', 'changed_at', now)
-      redis.call('EXPIRE', ticket, ARGV[4])
+    -- Unless the player has moved on (queued again, or in another room after this one expired).
+    if (current == room_id or not current) and not redis.call('ZSCORE', prefix .. 'match:queue', player) then
+      local outcome = prefix .. 'match:outcome:' .. player
+      redis.call('HSET', outcome, 'status', 'ended', 'changed_at', now, 'room_id', room_id)
+      redis.call('EXPIRE', outcome, ARGV[4])
     end
     redis.call('PUBLISH', ARGV[5], player)
   end

@@ -1,15 +1,14 @@
 --[[
   enqueue: puts a player in the matchmaking queue unless already queued or assigned.
 
-  KEYS[1] match:queue            ZSET  score = MMR, member = player id
-  KEYS[2] match:waiting          ZSET  score = enqueue time (ms), member = player id
-  KEYS[3] match:ticket:<player>  HASH  status, mmr, enqueued_at, changed_at, room_id
-  KEYS[4] room_map:<player>      HASH  the player's current assignment
+  KEYS[1] match:queue             ZSET  score = MMR, member = player id
+  KEYS[2] match:waiting           ZSET  score = enqueue time (ms), member = player id
+  KEYS[3] match:outcome:<player>  HASH  how the player's previous ticket ended (cleared here)
+  KEYS[4] room_map:<player>       HASH  the player's current assignment
   ARGV[1] player id
   ARGV[2] mmr
   ARGV[3] now (ms)
-  ARGV[4] ticket TTL (s)
-  ARGV[5] ticket events channel
+  ARGV[4] ticket events channel
 
   Returns {status, created}: status is 'queued' or 'assigned'; created is 1 when this call queued
   the player and 0 when it changed nothing.
@@ -23,7 +22,5 @@ end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('DEL', KEYS[3])
-redis.call('HSET', KEYS[3], 'status', 'queued', 'mmr', ARGV[2], 'enqueued_at', ARGV[3], 'changed_at', ARGV[3])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-redis.call('PUBLISH', ARGV[5], ARGV[1])
+redis.call('PUBLISH', ARGV[4], ARGV[1])
 return {'queued', 1}

@@ -3,10 +3,10 @@
 
   KEYS[1] match:queue    ZSET
   KEYS[2] match:waiting  ZSET  score = enqueue time (ms)
-  ARGV[1] key prefix ('' or 'name:'); tickets are <prefix>match:ticket:<player>
+  ARGV[1] key prefix ('' or 'name:'); outcomes are written to <prefix>match:outcome:<player>
   ARGV[2] cut-off (ms): players enqueued at or before it time out
   ARGV[3] now (ms)
-  ARGV[4] ticket TTL (s)
+  ARGV[4] outcome TTL (s)
   ARGV[5] ticket events channel
   ARGV[6] most players to time out in this call
 
@@ -16,9 +16,11 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0
 for _, player in ipairs(expired) do
   redis.call('ZREM', KEYS[1], player)
   redis.call('ZREM', KEYS[2], player)
-  local ticket = ARGV[1] .. 'match:ticket:' .. player
-  redis.call('HSET', ticket, 'status', 'timed_out', 'changed_at', ARGV[3])
-  redis.call('EXPIRE', ticket, ARGV[4])
-  redis.call('PUBLISH', ARGV[5], player)
+  local outcome = ARGV[1] .. 'match:outcome:' .. player
+  redis.call('HSET', outcome, 'status', 'timed_out', 'changed_at', ARGV[3])
+  redis.call('EXPIRE', outcome, ARGV[4])
+end
+if #expired > 0 then
+  redis.call('PUBLISH', ARGV[5], table.concat(expired, ' '))
 end
 return #expired

@@ -28,7 +28,7 @@ export interface MatcherConfig {
   sessionTtlSec: number;
   connectTokenTtlSec: number;
   roomMapTtlSec: number;
-  ticketTtlSec: number;
+  outcomeTtlSec: number;
   roomServerLeaseTtlMs: number;
   roomServerHeartbeatIntervalMs: number;
   shutdownDeadlineMs: number;
@@ -82,7 +82,7 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
     sessionTtlSec: e.SESSION_TTL_SEC,
     connectTokenTtlSec: e.CONNECT_TOKEN_TTL_SEC,
     roomMapTtlSec: e.ROOM_MAP_TTL_SEC,
-    ticketTtlSec: Math.max(3600, e.MATCH_MAX_WAIT_SEC * 2),
+    outcomeTtlSec: Math.max(3600, e.MATCH_MAX_WAIT_SEC * 2),
     roomServerLeaseTtlMs: e.ROOM_SERVER_LEASE_TTL_MS,
     roomServerHeartbeatIntervalMs: e.ROOM_SERVER_HEARTBEAT_INTERVAL_MS,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,

@@ -42,9 +42,7 @@ export function unary<Req, Res>(
   fn: (request: Req, ctx: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    const abort = new AbortController();
-    call.once('cancelled', () => abort.abort());
-    fn(call.request, { metadata: call.metadata, signal: abort.signal, method }).then(
+    fn(call.request, lazyContext(call, method)).then(
       (response) => callback(null, response),
       (err: unknown) => callback(toServiceError(err, log, method)),
     );
@@ -78,6 +76,22 @@ export function serverStream<Req, Res>(
         if (!abort.signal.aborted) call.emit('error', toServiceError(err, log, method));
       },
     );
+  };
+}
+
+/** A context whose abort signal is made only if a handler asks for it (most unary handlers don't). */
+function lazyContext(call: ServerUnaryCall<unknown, unknown>, method: string): CallContext {
+  let abort: AbortController | undefined;
+  return {
+    metadata: call.metadata,
+    method,
+    get signal() {
+      if (!abort) {
+        const controller = (abort = new AbortController());
+        call.once('cancelled', () => controller.abort());
+      }
+      return abort.signal;
+    },
   };
 }
 

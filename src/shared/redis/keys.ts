@@ -15,9 +15,12 @@ export class Keys {
     return `${this.prefix}match:waiting`;
   }
 
-  /** HASH: status, mmr, enqueued_at, changed_at of the player's latest ticket. */
-  ticket(playerId: string): string {
-    return `${this.prefix}match:ticket:${playerId}`;
+  /**
+   * HASH (TTL): status (timed_out, dequeued or ended) and changed_at: how the player's last ticket
+   * ended. Cleared on enqueue. A queued player's status is its queue entry; an assigned one's, room_map.
+   */
+  outcome(playerId: string): string {
+    return `${this.prefix}match:outcome:${playerId}`;
   }
 
   /** Pub/sub channel: message = ids (space-separated) of players whose ticket or assignment changed. */
@@ -35,7 +38,7 @@ export class Keys {
     return `${this.prefix}device:${deviceId}`;
   }
 
-  /** HASH (300 s TTL, refreshed by the room server's heartbeat): room_id, addr, opponent_id, slot, assigned_at. */
+  /** HASH (300 s TTL, refreshed by the room server's heartbeat): room_id, addr, opponent_id, slot, assigned_at, enqueued_at. */
   roomMap(playerId: string): string {
     return `${this.prefix}room_map:${playerId}`;
   }
