@@ -1,6 +1,6 @@
 import { connect, registryAuth, type Clients } from './grpc-clients.js';
 import { RedisServer } from './redis-server.js';
-import { ServiceProcess, startMatcher } from './service-process.js';
+import { startMatcher, startService, type ServiceProcess } from './service-process.js';
 import { SseClient } from './sse-client.js';
 
 /** What a REST call answered: status, headers and the parsed JSON body (undefined when empty). */
@@ -24,7 +24,7 @@ const matcherEnv = { ROOM_SERVER_LEASE_TTL_MS: '600000' };
 
 /** Starts a gateway process in front of the Matcher at the given address. */
 export function startGateway(matcherAddress: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  return ServiceProcess.start('src/gateway/main.ts', ['--port', '0', '--host', '127.0.0.1', '--matcher', matcherAddress], env);
+  return startService('src/gateway/main.ts', ['--port', '0', '--host', '127.0.0.1', '--matcher', matcherAddress], env);
 }
 
 /** A real Redis, a real Matcher and a real gateway in front of it, with a REST helper; one per describe block. */

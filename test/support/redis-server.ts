@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './ports.js';
-import { pinnedSpawn } from './pinned-spawn.js';
+import { pinnedSpawn } from '../../scripts/lib/pinned-spawn.js';
 import { eventually } from './wait.js';
 
 const installHint = 'redis-server is required for the tests: install it (Debian/Ubuntu: apt-get install redis-server)';

@@ -1,81 +1,21 @@
-import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { pinnedSpawn } from './pinned-spawn.js';
+import { ServiceProcess } from '../../scripts/lib/service-process.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+export { ServiceProcess };
 
-/** The development secret tests share between the Matcher and room servers. */
+/** The room secret tests share between the Matcher and room servers. */
 export const testRoomSecret = 'test-room-secret-0123456789';
 
-/**
- * One of the project's services run as a real child process (`node --import tsx src/<service>/main.ts`),
- * ready once it logs the line that says where it listens.
- */
-export class ServiceProcess {
-  readonly output: string[] = [];
-  private exited: Promise<number | null>;
-
-  private constructor(
-    readonly child: ChildProcess,
-    readonly port: number,
-  ) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
-
-  /** Starts the service; `cpu` pins it to that core with taskset (benchmarks). */
-  static async start(
-    entry: string,
-    args: string[],
-    env: Record<string, string>,
-    options: { timeoutMs?: number; cpu?: number } = {},
-  ): Promise<ServiceProcess> {
-    const timeoutMs = options.timeoutMs ?? 15000;
-    const child = pinnedSpawn(options.cpu, process.execPath, ['--import', 'tsx', entry, ...args], {
-      cwd: root,
-      env: { ...process.env, LOG_LEVEL: 'info', ROOM_SECRET: testRoomSecret, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output: string[] = [];
-    const lines = createInterface({ input: child.stdout! });
-    child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${entry} did not start in ${timeoutMs} ms:\n${output.join('\n')}`)), timeoutMs);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`${entry} exited with ${code}:\n${output.join('\n')}`));
-      });
-      lines.on('line', (line) => {
-        output.push(line);
-        if (/ listening on /.test(line)) {
-          clearTimeout(timer);
-          resolve(Number(JSON.parse(line).port));
-        }
-      });
-    });
-    const service = new ServiceProcess(child, port);
-    service.output.push(...output);
-    lines.on('line', (line) => service.output.push(line));
-    return service;
-  }
-
-  get address(): string {
-    return `127.0.0.1:${this.port}`;
-  }
-
-  /** Sends SIGTERM and resolves with the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-
-  /** SIGKILLs the process (a crash) and waits for it to be gone. */
-  async kill(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-    await this.exited;
-  }
+/** Starts one of the services the way tests run it: info logs, the test room secret. */
+export function startService(
+  entry: string,
+  args: string[],
+  env: Record<string, string> = {},
+  options: { cpu?: number } = {},
+): Promise<ServiceProcess> {
+  return ServiceProcess.start(entry, args, { LOG_LEVEL: 'info', ROOM_SECRET: testRoomSecret, ...env }, options);
 }
 
 /** Starts a Matcher on a free port against the given Redis. */
 export function startMatcher(redisUrl: string, env: Record<string, string> = {}, cpu?: number): Promise<ServiceProcess> {
-  return ServiceProcess.start('src/matcher/main.ts', ['--port', '0', '--host', '127.0.0.1'], { REDIS_URL: redisUrl, ...env }, { cpu });
+  return startService('src/matcher/main.ts', ['--port', '0', '--host', '127.0.0.1'], { REDIS_URL: redisUrl, ...env }, { cpu });
 }

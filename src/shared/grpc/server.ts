@@ -35,7 +35,9 @@ export async function startGrpcServer(
   for (const service of services) server.addService(service.definition, service.implementation);
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
-  const reflected = loadSync(protoFiles, { includeDirs: [protoRoot] });
+  // keepCase: reflection must describe the fields by their .proto names (device_id, not deviceId).
+  // The health proto is left out: proto-loader's descriptor of its map field breaks reflection clients.
+  const reflected = loadSync(protoFiles, { includeDirs: [protoRoot], keepCase: true });
   new ReflectionService(reflected).addToServer(server);
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) =>

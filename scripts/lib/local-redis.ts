@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { Redis } from 'ioredis';
+
+const defaultUrl = 'redis://127.0.0.1:6379';
+const root = new URL('../../', import.meta.url).pathname;
+
+/** True when a Redis answers PING at the URL within a second. */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+export interface LocalRedis {
+  url: string;
+  /** How it was found: given by REDIS_URL, reused on 127.0.0.1:6379, or started here. */
+  origin: 'given' | 'reused' | 'started';
+  stop(): Promise<void>;
+}
+
+/** The Redis for the local system: REDIS_URL, else the one on 6379, else a new one with AOF under .data/redis. */
+export async function localRedis(givenUrl: string | undefined): Promise<LocalRedis> {
+  if (givenUrl) return { url: givenUrl, origin: 'given', stop: async () => {} };
+  if (await redisAnswers(defaultUrl)) return { url: defaultUrl, origin: 'reused', stop: async () => {} };
+  const dir = `${root}.data/redis`;
+  mkdirSync(dir, { recursive: true });
+  const child: ChildProcess = spawn('redis-server', [`${root}deploy/redis/redis.conf`, '--dir', dir], { stdio: 'ignore' });
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', () => reject(new Error('redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL')));
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
+  });
+  const deadline = Date.now() + 10000;
+  while (!(await Promise.race([redisAnswers(defaultUrl), failed]))) {
+    if (Date.now() > deadline) throw new Error('redis-server did not answer within 10 s');
+  }
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url: defaultUrl,
+    origin: 'started',
+    stop: async () => {
+      child.kill('SIGTERM'); // Redis flushes the AOF and exits.
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { commonEnv, parseEnv } from './env.js';
+import { portArg, serviceCommand } from './cli.js';
+
+/** How `npm start` lays out the local system. */
+export interface LocalSystemConfig {
+  /** Redis to use; undefined: reuse 127.0.0.1:6379 if it answers, else start one. */
+  redisUrl: string | undefined;
+  matcherPort: number;
+  gatewayPort: number;
+  /** Shared by the Matcher and the room servers; random per run unless set. */
+  roomSecret: string;
+  logLevel: string;
+}
+
+/** Reads `npm start`'s flags and environment. */
+export function loadLocalSystemConfig(argv: string[], env: NodeJS.ProcessEnv): LocalSystemConfig {
+  const flags = serviceCommand('start', 'Start the whole system locally: Redis, Matcher, gateway')
+    .option('--matcher-port <port>', 'Matcher gRPC port', portArg, 50051)
+    .option('--gateway-port <port>', 'REST gateway port', portArg, 8080)
+    .addHelpText('after', '\nEnvironment: REDIS_URL (default: reuse 127.0.0.1:6379 or start redis-server), ROOM_SECRET, LOG_LEVEL')
+    .parse(argv)
+    .opts<{ matcherPort: number; gatewayPort: number }>();
+  const e = parseEnv({ REDIS_URL: z.string().regex(/^rediss?:\/\//).optional(), ROOM_SECRET: commonEnv.ROOM_SECRET, LOG_LEVEL: commonEnv.LOG_LEVEL }, env);
+  return {
+    redisUrl: e.REDIS_URL,
+    matcherPort: flags.matcherPort,
+    gatewayPort: flags.gatewayPort,
+    roomSecret: e.ROOM_SECRET ?? randomBytes(24).toString('base64url'),
+    logLevel: e.LOG_LEVEL,
+  };
+}
