@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { status } from '@grpc/grpc-js';
+import { TicketStatus, type WatchAssignmentResponse } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { bearer, connect, registryAuth, type Clients } from '../support/grpc-clients.js';
 import { RedisServer } from '../support/redis-server.js';
 import { startMatcher, type ServiceProcess } from '../support/service-process.js';
@@ -21,6 +23,24 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     for (const c of clients) c.close();
     await Promise.all(matchers.map((m) => m.stop()));
     await redis.stop();
+  });
+
+  it('pushes an assignment to a watcher on one replica when the enqueue and the match happen on others', async () => {
+    await clients[0]!.register({ addr: '127.0.0.1:7003', capacity: 10 }, registryAuth());
+    const [a, b] = await Promise.all([clients[0]!.authenticateDevice({ deviceId: 'watch-a' }), clients[1]!.authenticateDevice({ deviceId: 'watch-b' })]);
+    const events: WatchAssignmentResponse[] = [];
+    const stream = clients[2]!.matcher.watchAssignment({}, bearer(a!.token));
+    stream.on('data', (event: WatchAssignmentResponse) => events.push(event));
+    const ended = new Promise<number>((resolve) => stream.on('error', (err: { code: number }) => resolve(err.code)));
+    await eventually('first status', () => events.length === 1);
+    await clients[0]!.enqueue({ mmr: 50000 }, bearer(a!.token));
+    await clients[1]!.enqueue({ mmr: 50000 }, bearer(b!.token));
+    const assigned = await eventually('assignment pushed across replicas', () =>
+      events.find((e) => e.status === TicketStatus.TICKET_STATUS_ASSIGNED),
+    );
+    expect(assigned.assignment?.opponentId).to.equal(b!.playerId);
+    stream.cancel();
+    expect(await ended).to.equal(status.CANCELLED);
   });
 
   it('2,000 concurrent players: each matched at most once, pairs within 200, none lost, even with a matcher killed', async () => {
@@ -73,8 +93,11 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     expect(lost, 'players out of the queue without an assignment').to.equal(0);
     for (const members of assignedRooms.values()) expect(members).to.have.length(2);
     // Each room the registry knows holds exactly the two players that point to it.
-    const roomIds = [...(await check.smembers('room_server:127.0.0.1:7001:rooms')), ...(await check.smembers('room_server:127.0.0.1:7002:rooms'))];
-    expect(roomIds.length).to.equal(assignedRooms.size);
+    const servers = ['127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003'];
+    const roomIds = (await Promise.all(servers.map((addr) => check.smembers(`room_server:${addr}:rooms`)))).flat();
+    const ofThisTest = roomIds.filter((id) => assignedRooms.has(id));
+    expect(ofThisTest.length, 'rooms in the registry, each once').to.equal(assignedRooms.size);
+    expect(new Set(roomIds).size).to.equal(roomIds.length);
     expect(queued + assignedRooms.size * 2, 'queued + assigned covers every acknowledged enqueue').to.be.at.least(acked.size);
     check.disconnect();
   });
