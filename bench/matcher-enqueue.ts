@@ -15,7 +15,7 @@ import { EnqueueRequest } from '../src/gen/mini/matcher/v1/matcher.js';
 import { connect, registryAuth } from '../test/support/grpc-clients.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { ServiceProcess, startMatcher } from '../test/support/service-process.js';
-import { closedLoop, median, openLoop, percentile, pinSelf, type LoadResult } from './support/load.js';
+import { closedLoop, cpuMs, median, openLoop, percentile, pinSelf, type LoadResult } from './support/load.js';
 import { RawGrpcChannel } from './support/raw-grpc.js';
 
 const options = new Command('bench:matcher')
@@ -71,9 +71,21 @@ async function assignmentWaits(admin: Redis, label: string, count: number): Prom
   return { waits, unassigned };
 }
 
-function show(label: string, r: LoadResult): void {
+/** A load result with the CPU each server-side process spent per completed call (µs). */
+interface Measured extends LoadResult {
+  cpuUsPerCall: number[];
+}
+
+async function measured(pids: (number | undefined)[], run: () => Promise<LoadResult>): Promise<Measured> {
+  const before = pids.map(cpuMs);
+  const result = await run();
+  const cpuUsPerCall = pids.map((pid, i) => ((cpuMs(pid) - before[i]!) * 1000) / Math.max(1, result.completed));
+  return { ...result, cpuUsPerCall };
+}
+
+function show(label: string, r: Measured): void {
   console.log(
-    `  ${label.padEnd(30)} ${r.perSecond.toFixed(0).padStart(6)} /s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  errors ${r.errors}`,
+    `  ${label.padEnd(30)} ${r.perSecond.toFixed(0).padStart(6)} /s  p50 ${r.p50Ms.toFixed(2).padStart(6)} ms  p99 ${r.p99Ms.toFixed(2).padStart(6)} ms  errors ${r.errors}  CPU/call ${r.cpuUsPerCall.map((us) => `${us.toFixed(0)} µs`).join(' + ')}`,
   );
 }
 
@@ -90,33 +102,39 @@ try {
   console.log(`${cpus().length} cores (${cpus()[0]?.model}); Matcher + Redis or no-op server on core ${serverCpu}, load generator on core ${loadCpu}`);
   console.log(`throughput: ${options.concurrency} calls in flight; latency: ${options.rate}/s offered; ${options.seconds} s each; ${options.channels} connections\n`);
   const dummy = ['x'.repeat(43)];
-  const results = { noopMax: [] as LoadResult[], matcherMax: [] as LoadResult[], noopRate: [] as LoadResult[], matcherRate: [] as LoadResult[] };
+  const results = { noopMax: [] as Measured[], matcherMax: [] as Measured[], noopRate: [] as Measured[], matcherRate: [] as Measured[] };
+const matcherPids = [matcher.child.pid, redis.pid];
+const noopPids = [noop.child.pid];
   const waits: number[] = [];
   let unassigned = 0;
   for (let run = 1; run <= options.runs; run++) {
     console.log(`run ${run}`);
     const saturating = await newPlayers(admin, `max${run}`, Math.ceil(options.seconds * 20000));
     const paced = await newPlayers(admin, `rate${run}`, Math.ceil(options.seconds * options.rate));
-    results.noopMax.push(await enqueueLoad(noop.address, saturate, dummy));
+    results.noopMax.push(await measured(noopPids, () => enqueueLoad(noop.address, saturate, dummy)));
     show('no-op grpc-js, saturated', results.noopMax.at(-1)!);
-    results.matcherMax.push(await enqueueLoad(matcher.address, saturate, saturating));
+    results.matcherMax.push(await measured(matcherPids, () => enqueueLoad(matcher.address, saturate, saturating)));
     show('Matcher Enqueue, saturated', results.matcherMax.at(-1)!);
-    results.noopRate.push(await enqueueLoad(noop.address, atRate, dummy));
+    results.noopRate.push(await measured(noopPids, () => enqueueLoad(noop.address, atRate, dummy)));
     show(`no-op grpc-js at ${options.rate}/s`, results.noopRate.at(-1)!);
-    results.matcherRate.push(await enqueueLoad(matcher.address, atRate, paced));
+    results.matcherRate.push(await measured(matcherPids, () => enqueueLoad(matcher.address, atRate, paced)));
     show(`Matcher Enqueue at ${options.rate}/s`, results.matcherRate.at(-1)!);
     const assigned = await assignmentWaits(admin, `rate${run}`, paced.length);
     waits.push(...assigned.waits);
     unassigned += assigned.unassigned;
   }
 
-  const med = (rs: LoadResult[], pick: (r: LoadResult) => number) => median(rs.map(pick));
+  const med = (rs: Measured[], pick: (r: Measured) => number) => median(rs.map(pick));
   const maxRate = med(results.matcherMax, (r) => r.perSecond);
   const noopRate = med(results.noopMax, (r) => r.perSecond);
   console.log(`\nmedian of ${options.runs} runs`);
   console.log(`  Matcher Enqueue, saturated:   ${maxRate.toFixed(0)}/s (no-op grpc-js ${noopRate.toFixed(0)}/s; ratio ${((maxRate / noopRate) * 100).toFixed(0)} %)`);
   console.log(
     `  Matcher Enqueue at ${options.rate}/s:   p50 ${med(results.matcherRate, (r) => r.p50Ms).toFixed(2)} ms, p99 ${med(results.matcherRate, (r) => r.p99Ms).toFixed(2)} ms, achieved ${med(results.matcherRate, (r) => r.perSecond).toFixed(0)}/s (no-op p99 ${med(results.noopRate, (r) => r.p99Ms).toFixed(2)} ms)`,
+  );
+  const cpu = (rs: Measured[], i: number) => med(rs, (r) => r.cpuUsPerCall[i]!).toFixed(0);
+  console.log(
+    `  CPU per Enqueue at ${options.rate}/s:   Matcher ${cpu(results.matcherRate, 0)} µs + Redis ${cpu(results.matcherRate, 1)} µs (no-op grpc-js ${cpu(results.noopRate, 0)} µs)`,
   );
   console.log(`  enqueue → assignment at ${options.rate}/s: p50 ${percentile(waits, 50)} ms, p99 ${percentile(waits, 99)} ms (${waits.length} assigned, ${unassigned} not)`);
 } finally {

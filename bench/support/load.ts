@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { build, type Histogram } from 'hdr-histogram-js';
 
 export interface LoadResult {
@@ -111,3 +112,13 @@ export async function pinSelf(cpu: number): Promise<void> {
   const result = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)]);
   if (result.status !== 0) throw new Error(`taskset failed: ${result.stderr.toString()}`);
 }
+
+/** CPU time (user + system, ms) a process has used so far, from /proc. */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the stat line (11 and 12 after the command name), in clock ticks.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSec;
+}
+
+const clockTicksPerSec = 100;

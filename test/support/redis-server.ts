@@ -30,6 +30,11 @@ export class RedisServer {
     return server;
   }
 
+  /** Process id of the running server (for CPU accounting in benchmarks). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
+
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
