@@ -52,7 +52,8 @@ export function expireGrace(world: World, config: SimConfig, events: SimEvent[])
   else endGame(world, Slot.SLOT_UNSPECIFIED, EndReason.END_REASON_ABANDONED, events);
 }
 
-function endGame(world: World, winner: Slot, reason: EndReason, events: SimEvent[]): void {
+/** Makes the game terminal with this winner (SLOT_UNSPECIFIED: nobody) and reason. */
+export function endGame(world: World, winner: Slot, reason: EndReason, events: SimEvent[]): void {
   world.phase = RoomPhase.ROOM_PHASE_ENDED;
   world.winner = winner;
   world.endReason = reason;

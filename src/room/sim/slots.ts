@@ -1,8 +1,10 @@
+import { Slot } from '../../gen/mini/matcher/v1/matcher.js';
+import { EndReason } from '../../gen/mini/room/v1/registry.js';
 import { RoomPhase, SlotStatus } from '../../gen/mini/room/v1/world.js';
 import type { SimConfig } from './config.js';
 import type { SimEvent, StepResult } from './events.js';
-import { serve } from './rules.js';
-import { cloneWorld, paddleOf, type PlayerSlot, type World } from './world.js';
+import { endGame, serve } from './rules.js';
+import { cloneWorld, opponentOf, paddleOf, type PlayerSlot, type World } from './world.js';
 
 /** Why a player cannot take a slot: another player holds it, or the game is over. */
 export type JoinRefusal = 'slot-taken' | 'game-over';
@@ -60,5 +62,29 @@ export function markReconnecting(state: World, slot: PlayerSlot): StepResult {
     world.pausedAtTick = world.tick;
     events.push({ kind: 'paused', tick: world.tick });
   }
+  return { state: world, events };
+}
+
+/**
+ * A player leaves for good (an explicit Disconnect): their slot is not held. In a started game the
+ * opponent wins by forfeit; a game that never started is abandoned. Does nothing for an empty slot
+ * or a game that is over.
+ */
+export function forfeitSlot(state: World, slot: PlayerSlot): StepResult {
+  const world = cloneWorld(state);
+  const events: SimEvent[] = [];
+  const paddle = paddleOf(world, slot);
+  if (world.phase === RoomPhase.ROOM_PHASE_ENDED || paddle.status === SlotStatus.SLOT_STATUS_EMPTY) return { state: world, events };
+  paddle.status = SlotStatus.SLOT_STATUS_FORFEITED;
+  if (world.phase === RoomPhase.ROOM_PHASE_WAITING_FOR_PLAYERS) endGame(world, Slot.SLOT_UNSPECIFIED, EndReason.END_REASON_ABANDONED, events);
+  else endGame(world, opponentOf(slot), EndReason.END_REASON_FORFEIT, events);
+  return { state: world, events };
+}
+
+/** Ends a game that never started because its players did not all turn up in time: nobody wins. */
+export function abandonGame(state: World): StepResult {
+  const world = cloneWorld(state);
+  const events: SimEvent[] = [];
+  if (world.phase !== RoomPhase.ROOM_PHASE_ENDED) endGame(world, Slot.SLOT_UNSPECIFIED, EndReason.END_REASON_ABANDONED, events);
   return { state: world, events };
 }

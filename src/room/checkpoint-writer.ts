@@ -1,0 +1,99 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Keys } from '../shared/redis/keys.js';
+import type { RoomInfoView } from './room-views.js';
+import { queueScript } from './scripts.js';
+import { encodeWorld } from './sim/checkpoint.js';
+import type { World } from './sim/world.js';
+import type { RoomServerStats } from './stats.js';
+
+/** Where and how long checkpoints are kept, and who writes them. */
+export interface CheckpointOptions {
+  /** This server's public address, as in `room:<id>:info`. */
+  addr: string;
+  ttlMs: number;
+  /** Called when a write was refused because another owner holds a newer state of the room. */
+  onRefused: (roomId: string) => void;
+}
+
+/**
+ * Writes checkpoints and info changes to Redis, everything due in a tick as ONE pipeline, never
+ * blocking the tick: while a write is in flight, newer states replace queued ones. With Redis
+ * unreachable the due checkpoints are skipped and counted (the game goes on); info changes wait.
+ */
+export class CheckpointWriter {
+  private readonly checkpoints = new Map<string, World>();
+  private readonly infos = new Map<string, RoomInfoView>();
+  private inFlight: Promise<void> | undefined;
+  private failing = false;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly options: CheckpointOptions,
+    private readonly stats: RoomServerStats,
+    private readonly log: Logger,
+  ) {}
+
+  /** Queues the worlds and info views of a tick, and sends them unless a write is in flight. */
+  write(worlds: World[], infos: { roomId: string; view: RoomInfoView }[]): void {
+    for (const world of worlds) this.checkpoints.set(world.roomId, world);
+    for (const { roomId, view } of infos) this.infos.set(roomId, view);
+    if (!this.inFlight && (this.checkpoints.size > 0 || this.infos.size > 0)) {
+      this.inFlight = this.flush().finally(() => (this.inFlight = undefined));
+    }
+  }
+
+  /** Waits for the write in flight, then writes what is queued (the final checkpoints at shutdown). */
+  async drain(): Promise<void> {
+    await this.inFlight;
+    if (this.checkpoints.size > 0 || this.infos.size > 0) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const worlds = [...this.checkpoints.values()];
+    const infos = [...this.infos.entries()];
+    this.checkpoints.clear();
+    this.infos.clear();
+    if (this.redis.status !== 'ready') return this.failed(worlds.length, infos, new Error(`redis ${this.redis.status}`));
+    const pipeline = this.redis.pipeline();
+    for (const world of worlds) {
+      const key = this.keys.roomCheckpoint(world.roomId);
+      queueScript(pipeline, 'write-checkpoint', [key], [Buffer.from(encodeWorld(world)), world.owner, world.epoch, this.options.ttlMs]);
+    }
+    for (const [roomId, view] of infos) {
+      queueScript(pipeline, 'update-room-info', [this.keys.roomInfo(roomId)], [this.options.addr, view.status, view.playerCount, Date.now()]);
+    }
+    let replies: [Error | null, unknown][];
+    try {
+      replies = (await pipeline.exec()) ?? [];
+    } catch (err) {
+      return this.failed(worlds.length, infos, err);
+    }
+    let skipped = 0;
+    worlds.forEach((world, i) => {
+      const [err, written] = replies[i] ?? [new Error('no reply'), 0];
+      if (err) skipped += 1;
+      else if (Number(written) === 1) this.stats.checkpointsWritten += 1;
+      else this.refused(world);
+    });
+    const failedInfos = infos.filter((_, i) => (replies[worlds.length + i]?.[0] ?? null) !== null);
+    if (skipped > 0 || failedInfos.length > 0) return this.failed(skipped, failedInfos, replies.find(([e]) => e)?.[0]);
+    if (this.failing) this.log.info('checkpoints written again');
+    this.failing = false;
+  }
+
+  private refused(world: World): void {
+    this.stats.checkpointsRefused += 1;
+    this.log.warn({ room_id: world.roomId, epoch: world.epoch }, 'checkpoint refused: another server holds a newer state of the room');
+    this.options.onRefused(world.roomId);
+  }
+
+  /** Counts skipped checkpoints and puts failed info changes back, unless a newer one is queued. */
+  private failed(skipped: number, infos: [string, RoomInfoView][], err: unknown): void {
+    this.stats.checkpointsSkipped += skipped;
+    for (const [roomId, view] of infos) if (!this.infos.has(roomId)) this.infos.set(roomId, view);
+    if (!this.failing) this.log.warn({ err: err instanceof Error ? err.message : String(err), skipped }, 'checkpoints skipped: redis unavailable');
+    this.failing = true;
+  }
+}

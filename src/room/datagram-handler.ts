@@ -1,0 +1,134 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { ConnectTokenClaims } from '../gen/mini/room/v1/connect_token.js';
+import { RefusedReason, type Packet } from '../gen/mini/room/v1/packets.js';
+import { decodeClientPacket } from './net/codec.js';
+import type { ConnectGate } from './net/connect-gate.js';
+import type { Peer } from './net/peer.js';
+import type { RoomHost } from './room-host.js';
+import type { RoomRules } from './room-rules.js';
+import type { RoomStore } from './room-store.js';
+import { createWorld, type PlayerSlot } from './sim/world.js';
+import type { RoomServerStats } from './stats.js';
+
+/** What the handler works with. */
+export interface HandlerDeps {
+  host: RoomHost;
+  gate: ConnectGate;
+  store: RoomStore;
+  rules: RoomRules;
+  stats: RoomServerStats;
+  send: (peer: Peer, packet: Packet) => void;
+  /** Raw bytes, for the Challenge the gate has already encoded and size-checked. */
+  sendBytes: (peer: Peer, bytes: Uint8Array) => void;
+  /** Seed of a new room's serve directions. */
+  newSeed: () => number;
+  log: Logger;
+}
+
+type Hosting = 'hosted' | 'wrong_room' | 'room_gone';
+
+/**
+ * Everything a datagram can do: connect (challenge, verify, create or restore the room, seat the
+ * player) or reach a seated player's room. Drops are counted by reason; nothing thrown here ever
+ * leaves the socket handler, and a dropped packet never changes a room.
+ */
+export class DatagramHandler {
+  private readonly loading = new Map<string, Promise<Hosting>>();
+
+  constructor(private readonly deps: HandlerDeps) {}
+
+  /** True while a connect is loading the room from Redis. */
+  isLoading(roomId: string): boolean {
+    return this.loading.has(roomId);
+  }
+
+  onDatagram(bytes: Buffer, peer: Peer): void {
+    try {
+      this.handle(bytes, peer);
+    } catch (err) {
+      this.internal(err);
+    }
+  }
+
+  private handle(bytes: Buffer, peer: Peer): void {
+    const { gate, host, stats } = this.deps;
+    const packet = decodeClientPacket(bytes);
+    if (typeof packet === 'string') return stats.drop(packet);
+    if (packet.kind === 'connect_request') {
+      const decision = gate.challenge(packet.body, peer, bytes.length, Date.now());
+      if ('drop' in decision) return stats.drop(decision.drop);
+      return this.deps.sendBytes(peer, decision.reply);
+    }
+    if (packet.kind === 'connect_response') {
+      const decision = gate.admit(packet.body, peer, Date.now());
+      if ('claims' in decision) return void this.connect(decision.claims, peer).catch((err: unknown) => this.internal(err));
+      stats.drop(decision.drop);
+      if (decision.refuse !== undefined) this.deps.send(peer, { refused: { reason: decision.refuse } });
+      return;
+    }
+    const dropped = host.receive(packet, peer, performance.now());
+    if (dropped) stats.drop(dropped);
+  }
+
+  private async connect(claims: ConnectTokenClaims, peer: Peer): Promise<void> {
+    const { host, stats } = this.deps;
+    const { roomId } = claims;
+    const hosting = host.has(roomId) ? 'hosted' : host.isOver(roomId) ? 'room_gone' : await this.hostRoom(roomId);
+    // The room may have finished while it was being looked up.
+    if (hosting !== 'hosted' || !host.has(roomId)) {
+      stats.drop(hosting === 'wrong_room' ? 'wrong_room' : 'room_gone');
+      return this.deps.send(peer, { refused: { reason: RefusedReason.REFUSED_REASON_ROOM_GONE } });
+    }
+    const outcome = host.seat(roomId, {
+      slot: claims.slot as PlayerSlot,
+      playerId: claims.playerId,
+      opponentId: claims.opponentId,
+      peer,
+      nonce: Buffer.from(claims.nonce).toString('base64'),
+      nowMs: performance.now(),
+    });
+    if ('refuse' in outcome) {
+      stats.drop(outcome.drop);
+      return this.deps.send(peer, { refused: { reason: outcome.refuse } });
+    }
+    this.deps.send(peer, { welcome: outcome.welcome });
+  }
+
+  /** Creates or restores a room on its first connect; concurrent connects to it share one lookup. */
+  private hostRoom(roomId: string): Promise<Hosting> {
+    let pending = this.loading.get(roomId);
+    if (!pending) {
+      pending = this.lookUp(roomId).finally(() => this.loading.delete(roomId));
+      this.loading.set(roomId, pending);
+    }
+    return pending;
+  }
+
+  private async lookUp(roomId: string): Promise<Hosting> {
+    const { host, stats, log } = this.deps;
+    const startedMs = performance.now();
+    const found = await this.deps.store.lookup(roomId);
+    if (host.has(roomId)) return 'hosted';
+    if (host.isOver(roomId)) return 'room_gone';
+    // Not remembered as over: the sweep still has to report a room whose end was never reported.
+    if (found.kind === 'wrong_room' || found.kind === 'room_gone') return found.kind;
+    if (found.kind === 'fresh') {
+      host.addRoom(createWorld(roomId, this.deps.rules.sim, this.deps.newSeed()));
+      log.info({ room_id: roomId, redis_down: found.redisDown }, 'room created');
+      return 'hosted';
+    }
+    const session = host.addRoom(found.world);
+    const restoreMs = performance.now() - startedMs;
+    stats.restores += 1;
+    stats.lastRestoreMs = restoreMs;
+    const { tick, epoch, owner } = session.world;
+    log.info({ room_id: roomId, tick, epoch, previous_owner: found.world.owner, owner, restore_duration_ms: restoreMs }, 'room restored from checkpoint');
+    return 'hosted';
+  }
+
+  private internal(err: unknown): void {
+    this.deps.stats.drop('internal');
+    this.deps.log.error({ err }, 'datagram handler failed');
+  }
+}

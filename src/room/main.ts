@@ -1,0 +1,117 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Packet } from '../gen/mini/room/v1/packets.js';
+import { loadRoomServerConfig } from '../shared/config/room.js';
+import { onShutdown, runMain } from '../shared/lifecycle.js';
+import { announceListening, createLogger } from '../shared/logger.js';
+import { closeRedis, createRedis, waitForRedis } from '../shared/redis/client.js';
+import { Keys } from '../shared/redis/keys.js';
+import { deriveRoomKeys } from '../shared/secrets.js';
+import { sweepAssignedRooms } from './abandon-sweep.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { DatagramHandler } from './datagram-handler.js';
+import { EndReporter } from './end-reporter.js';
+import { ChallengeCookies } from './net/challenge.js';
+import { encodePacket } from './net/codec.js';
+import { ConnectGate } from './net/connect-gate.js';
+import type { Peer } from './net/peer.js';
+import { ReplayGuard } from './net/replay-guard.js';
+import { UdpEndpoint } from './net/udp-endpoint.js';
+import { connectRegistry, RegistryLink } from './registry-link.js';
+import { RoomHost } from './room-host.js';
+import { roomRules } from './room-rules.js';
+import { RoomStore } from './room-store.js';
+import { defineRoomScripts } from './scripts.js';
+import { randomConnectionId } from './seats.js';
+import { TICK_MS } from './sim/config.js';
+import { RoomServerStats } from './stats.js';
+import { TickStats } from './tick-stats.js';
+import { FixedStepTicker } from './ticker.js';
+
+runMain(async () => {
+  const config = loadRoomServerConfig(process.argv, process.env);
+  const log = createLogger('room', config.logLevel);
+  if (config.roomSecretIsDevDefault) log.warn('ROOM_SECRET not set: using the development secret; set it in production');
+  const owner = randomUUID();
+  const stats = new RoomServerStats();
+  const tickStats = new TickStats();
+  const rules = roomRules(config);
+  const roomKeys = deriveRoomKeys(config.roomSecret);
+  const keys = new Keys(config.redisKeyPrefix);
+
+  // Datagrams that arrive before the handler exists are dropped like any unknown packet.
+  let onDatagram: (bytes: Buffer, peer: Peer) => void = () => {};
+  const endpoint = await UdpEndpoint.bind(config.host, config.port, (bytes, peer) => onDatagram(bytes, peer), log);
+  const publicAddr = config.publicAddr ?? `${reachableHost(config.host)}:${endpoint.port}`;
+  const send = (peer: Peer, packet: Packet): void => endpoint.send(peer, encodePacket(packet));
+
+  const redis = createRedis(
+    { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxReconnectDelayMs: 1000, connectionName: 'room' },
+    log,
+  );
+  defineRoomScripts(redis);
+  const host = new RoomHost({ rules, send, stats, log, owner, newConnectionId: randomConnectionId });
+  const checkpointOptions = { addr: publicAddr, ttlMs: config.checkpointTtlSec * 1000, onRefused: (roomId: string) => host.evict(roomId) };
+  const writer = new CheckpointWriter(redis, keys, checkpointOptions, stats, log);
+  const store = new RoomStore(redis, keys, publicAddr, log);
+  const calls = connectRegistry(config.matcherAddr, roomKeys.registryBearer, config.rpcDeadlineMs);
+  const load = () => ({ ...host.load(), ...tickStats.read(performance.now()) });
+  const loadFields = (): object => {
+    const { activeRooms, players, tickRate, tickDurationP99Ms } = load();
+    return { active_rooms: activeRooms, players, tick_rate: tickRate, tick_duration_p99_ms: tickDurationP99Ms };
+  };
+  const link = new RegistryLink(
+    calls,
+    { addr: publicAddr, capacity: config.maxRooms, retryMs: config.registryRetryMs, heartbeatIntervalMs: config.heartbeatIntervalMs },
+    load,
+    log,
+  );
+  const reporter = new EndReporter(calls, link, config.registryRetryMs, log);
+  const gate = new ConnectGate(roomKeys.connectTokenKey, publicAddr, new ChallengeCookies(), new ReplayGuard());
+  const sendBytes = (peer: Peer, bytes: Uint8Array): void => endpoint.send(peer, bytes);
+  const handler = new DatagramHandler({ host, gate, store, rules, stats, send, sendBytes, newSeed: () => randomInt(2 ** 32), log });
+  onDatagram = (bytes, peer) => handler.onDatagram(bytes, peer);
+
+  const ticker = new FixedStepTicker(TICK_MS, config.maxCatchUpTicks, () => {
+    const startedMs = performance.now();
+    const report = host.tick(startedMs);
+    writer.write(report.checkpoints, report.infos);
+    for (const { roomId, result } of report.ended) reporter.enqueue(roomId, result);
+    const endedMs = performance.now();
+    tickStats.record(endedMs, endedMs - startedMs);
+  });
+  const isLoading = (roomId: string): boolean => handler.isLoading(roomId);
+  const sweepDeps = { store, host, reporter, isLoading, abandonTimeoutMs: config.abandonTimeoutSec * 1000, log };
+  const sweepTimer = setInterval(() => {
+    sweepAssignedRooms(sweepDeps, Date.now()).catch((err: unknown) => log.debug({ err: (err as Error).message }, 'room sweep skipped'));
+  }, config.sweepIntervalMs);
+  const statsTimer = setInterval(() => {
+    log.info({ ...stats.toJSON(), ...loadFields(), ticks_dropped_total: ticker.droppedTicks }, 'room server stats');
+  }, config.statsLogIntervalMs);
+
+  await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: rooms run, checkpoints wait'));
+  ticker.start();
+  link.start();
+  announceListening(log, 'room', config.host, endpoint.port, { public_addr: publicAddr, owner, matcher: config.matcherAddr, capacity: config.maxRooms });
+
+  onShutdown(log, config.shutdownDeadlineMs, async () => {
+    ticker.stop();
+    clearInterval(sweepTimer);
+    clearInterval(statsTimer);
+    // Side by side, so an unreachable Matcher costs one RPC deadline, not two, of the shutdown deadline.
+    writer.write(host.liveWorlds(), []);
+    await Promise.all([link.deregister(), writer.drain(), reporter.flush()]);
+    reporter.stop();
+    log.info({ ...stats.toJSON(), rooms_checkpointed: host.liveWorlds().length }, 'final checkpoints written');
+    await endpoint.close();
+    calls.close();
+    await closeRedis(redis);
+  });
+});
+
+/** The address clients can reach for a bind address: a wildcard becomes loopback. */
+function reachableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

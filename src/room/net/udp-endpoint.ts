@@ -1,0 +1,38 @@
+import { createSocket, type Socket } from 'node:dgram';
+import type { Logger } from 'pino';
+import type { Peer } from './peer.js';
+
+/** The one UDP socket all rooms of the process share. */
+export class UdpEndpoint {
+  private constructor(
+    private readonly socket: Socket,
+    readonly port: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Binds host:port (0 = any free port) and hands every datagram to `onDatagram`. */
+  static async bind(host: string, port: number, onDatagram: (bytes: Buffer, peer: Peer) => void, log: Logger): Promise<UdpEndpoint> {
+    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    // After binding, a socket error (e.g. ICMP unreachable surfacing on send) must not end the process.
+    socket.on('error', (err) => log.warn({ err: err.message }, 'udp socket error'));
+    socket.on('message', (bytes, info) => onDatagram(bytes, { address: info.address, port: info.port }));
+    return new UdpEndpoint(socket, socket.address().port, log);
+  }
+
+  send(peer: Peer, bytes: Uint8Array): void {
+    this.socket.send(bytes, peer.port, peer.address, (err) => {
+      if (err) this.log.debug({ err: err.message, peer_port: peer.port }, 'udp send failed');
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}

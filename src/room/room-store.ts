@@ -1,0 +1,82 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { RoomPhase } from '../gen/mini/room/v1/world.js';
+import type { Keys } from '../shared/redis/keys.js';
+import { decodeWorld } from './sim/checkpoint.js';
+import type { World } from './sim/world.js';
+
+/** What Redis says about a room a player wants to enter that is not in memory. */
+export type RoomLookup =
+  | { kind: 'restore'; world: World }
+  | { kind: 'fresh'; redisDown: boolean }
+  /** Not assigned to this server (unknown, or on another address). */
+  | { kind: 'wrong_room' }
+  /** Over: ended by the Matcher, its last checkpoint is the final one, or it ran and its checkpoint expired. */
+  | { kind: 'room_gone' };
+
+/** What the abandonment sweep needs to know of an assigned room. */
+export interface AssignedRoom {
+  roomId: string;
+  status: string | null;
+  createdAtMs: number;
+  /** The room's checkpoint, when one is stored and readable. */
+  checkpoint: World | undefined;
+}
+
+/** The room server's reads of Redis: checkpoints and the Matcher's room records. */
+export class RoomStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly addr: string,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Looks a room up before hosting it. With Redis unreachable the token (verified offline) is proof
+   * enough and the room starts fresh: players get a game rather than nothing.
+   */
+  async lookup(roomId: string): Promise<RoomLookup> {
+    let info: (string | null)[];
+    let bytes: Buffer | null;
+    try {
+      [info, bytes] = await Promise.all([
+        this.redis.hmget(this.keys.roomInfo(roomId), 'addr', 'status'),
+        this.redis.getBuffer(this.keys.roomCheckpoint(roomId)),
+      ]);
+    } catch (err) {
+      this.log.warn({ room_id: roomId, err: (err as Error).message }, 'redis unavailable: starting the room without its records');
+      return { kind: 'fresh', redisDown: true };
+    }
+    if (info[0] !== this.addr) return { kind: 'wrong_room' };
+    if (info[1] === 'ended') return { kind: 'room_gone' };
+    const world = this.decode(roomId, bytes);
+    // A room that was running but whose checkpoint expired has lost its state: it is over (the sweep ends it).
+    if (!world) return info[1] === 'playing' || info[1] === 'paused' ? { kind: 'room_gone' } : { kind: 'fresh', redisDown: false };
+    return world.phase === RoomPhase.ROOM_PHASE_ENDED ? { kind: 'room_gone' } : { kind: 'restore', world };
+  }
+
+  /** Ids of the rooms the Matcher assigned to this server. */
+  async assignedRoomIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.roomServerRooms(this.addr));
+  }
+
+  /** The Matcher's record and the checkpoint of an assigned room. */
+  async assignedRoom(roomId: string): Promise<AssignedRoom> {
+    const [[status, createdAt], bytes] = await Promise.all([
+      this.redis.hmget(this.keys.roomInfo(roomId), 'status', 'created_at'),
+      this.redis.getBuffer(this.keys.roomCheckpoint(roomId)),
+    ]);
+    return { roomId, status: status ?? null, createdAtMs: Number(createdAt ?? 0), checkpoint: this.decode(roomId, bytes) };
+  }
+
+  private decode(roomId: string, bytes: Buffer | null): World | undefined {
+    if (!bytes) return undefined;
+    try {
+      return decodeWorld(bytes);
+    } catch (err) {
+      this.log.error({ room_id: roomId, err: (err as Error).message }, 'unreadable checkpoint ignored');
+      return undefined;
+    }
+  }
+}

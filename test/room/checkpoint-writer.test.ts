@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { CheckpointWriter } from '../../src/room/checkpoint-writer.js';
+import { defineRoomScripts } from '../../src/room/scripts.js';
+import { decodeWorld } from '../../src/room/sim/checkpoint.js';
+import { createWorld, type World } from '../../src/room/sim/world.js';
+import { RoomServerStats } from '../../src/room/stats.js';
+import { closeRedis, createRedis, waitForRedis } from '../../src/shared/redis/client.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+import { RedisServer } from '../support/redis-server.js';
+import { config } from './sim/sim-fixture.js';
+
+const addr = '127.0.0.1:7777';
+
+describe('room checkpoint writer (real Redis, real Lua)', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let check: Redis;
+  before(async () => {
+    server = await RedisServer.start();
+    redis = createRedis({ url: server.url, commandTimeoutMs: 1000, maxReconnectDelayMs: 100, connectionName: 'test' }, pino({ level: 'silent' }));
+    defineRoomScripts(redis);
+    await waitForRedis(redis, 3000);
+    check = server.client();
+  });
+  after(async () => {
+    check.disconnect();
+    await closeRedis(redis);
+    await server.stop();
+  });
+  afterEach(async () => check.flushall());
+
+  function writer(stats: RoomServerStats, refused: string[] = []): CheckpointWriter {
+    return new CheckpointWriter(redis, new Keys(''), { addr, ttlMs: 30_000, onRefused: (id) => refused.push(id) }, stats, pino({ level: 'silent' }));
+  }
+  const world = (roomId: string, owner: string, epoch: number, tick: number): World => ({ ...createWorld(roomId, config, 1), owner, epoch, tick });
+  const stored = async (roomId: string): Promise<World> => decodeWorld((await check.getBuffer(`room:${roomId}:checkpoint`))!);
+
+  it('writes every due room in one go with a TTL, and never lets a stale owner overwrite a newer one', async () => {
+    const stats = new RoomServerStats();
+    const refused: string[] = [];
+    const w = writer(stats, refused);
+    w.write([world('r1', 'old-server', 1, 10), world('r2', 'old-server', 1, 10)], []);
+    await w.drain();
+    expect(stats.checkpointsWritten).to.equal(2);
+    expect(await check.pttl('room:r1:checkpoint')).to.be.within(29_000, 30_000);
+
+    // A new server took r1 over (epoch 2); the old one must not write r1 again, but may go on with r2.
+    w.write([world('r1', 'new-server', 2, 12)], []);
+    await w.drain();
+    w.write([world('r1', 'old-server', 1, 15), world('r2', 'old-server', 1, 15)], []);
+    await w.drain();
+    expect(await stored('r1')).to.include({ owner: 'new-server', epoch: 2, tick: 12 });
+    expect(await stored('r2')).to.include({ owner: 'old-server', tick: 15 });
+    expect(refused).to.deep.equal(['r1']);
+    expect(stats.checkpointsRefused).to.equal(1);
+
+    // Same epoch, another owner: refused too (two servers restoring the same room at once).
+    w.write([world('r1', 'third-server', 2, 20)], []);
+    await w.drain();
+    expect(await stored('r1')).to.include({ owner: 'new-server', tick: 12 });
+  });
+
+  it('updates room info only for a running room of this server', async () => {
+    await check.hset('room:mine:info', 'addr', addr, 'status', 'assigned', 'player_count', 2);
+    await check.hset('room:over:info', 'addr', addr, 'status', 'ended', 'player_count', 0);
+    await check.hset('room:theirs:info', 'addr', '10.0.0.1:7777', 'status', 'assigned');
+    const w = writer(new RoomServerStats());
+    const view = { status: 'playing', playerCount: 1 } as const;
+    w.write([], [{ roomId: 'mine', view }, { roomId: 'over', view }, { roomId: 'theirs', view }, { roomId: 'unknown', view }]);
+    await w.drain();
+    expect(await check.hmget('room:mine:info', 'status', 'player_count')).to.deep.equal(['playing', '1']);
+    expect(await check.hget('room:over:info', 'status')).to.equal('ended');
+    expect(await check.hget('room:theirs:info', 'status')).to.equal('assigned');
+    expect(await check.exists('room:unknown:info')).to.equal(0);
+  });
+
+  it('skips and counts checkpoints while Redis is down, and writes again once it is back', async () => {
+    const stats = new RoomServerStats();
+    const w = writer(stats);
+    await server.kill();
+    w.write([world('r1', 'me', 1, 5), world('r2', 'me', 1, 5)], [{ roomId: 'r1', view: { status: 'playing', playerCount: 2 } }]);
+    await w.drain();
+    expect(stats.checkpointsSkipped).to.equal(2);
+    await server.restart();
+    await waitForRedis(redis, 5000);
+    await check.hset('room:r1:info', 'addr', addr, 'status', 'assigned');
+    w.write([world('r1', 'me', 1, 10)], []);
+    await w.drain();
+    expect((await stored('r1')).tick).to.equal(10);
+    expect(await check.hget('room:r1:info', 'status'), 'the info change waited for Redis').to.equal('playing');
+  });
+});
