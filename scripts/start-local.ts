@@ -1,6 +1,7 @@
 /**
- * `npm start`: the whole system on this machine — Redis (reused or started with AOF), the Matcher
- * and the REST gateway — with their logs on stdout. Ctrl-C stops everything in order.
+ * `npm start`: the whole system on this machine — Redis (reused or started with AOF), the Matcher,
+ * the REST gateway and three room servers (the seed's §11.3 layout) — with their logs on stdout.
+ * Ctrl-C stops everything in order.
  */
 import { loadLocalSystemConfig } from '../src/shared/config/local-system.js';
 import { localRedis } from './lib/local-redis.js';
@@ -27,6 +28,15 @@ try {
     { echo, ownGroup: true },
   );
   started.push(gateway);
+  for (const port of config.roomPorts) {
+    const room = await ServiceProcess.start(
+      'src/room/main.ts',
+      ['--port', String(port), '--host', '127.0.0.1', '--matcher', `127.0.0.1:${matcher.port}`],
+      env,
+      { echo, ownGroup: true },
+    );
+    started.push(room);
+  }
   const redisNote = { given: 'from REDIS_URL', reused: 'already running, reused', started: 'started here, AOF in .data/redis' }[redis.origin];
   process.stdout.write(
     [
@@ -34,6 +44,8 @@ try {
       'mini-match is running:',
       `  Matcher (gRPC)   127.0.0.1:${matcher.port}    grpcurl -plaintext 127.0.0.1:${matcher.port} list`,
       `  REST gateway     http://127.0.0.1:${gateway.port}`,
+      `  Room servers     UDP ${config.roomPorts.map((port) => `127.0.0.1:${port}`).join(', ')}`,
+      '  Play:            npm run play   (in two terminals, or against a bot: npm run bot)',
       `  Redis            ${redis.url}  (${redisNote})`,
       'Ctrl-C stops everything.',
       '',

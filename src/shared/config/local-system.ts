@@ -9,24 +9,32 @@ export interface LocalSystemConfig {
   redisUrl: string | undefined;
   matcherPort: number;
   gatewayPort: number;
+  /** UDP ports of the room servers, one process each. */
+  roomPorts: number[];
   /** Shared by the Matcher and the room servers; random per run unless set. */
   roomSecret: string;
   logLevel: string;
 }
 
+function roomPortsArg(value: string): number[] {
+  return value.split(',').map((port) => portArg(port.trim()));
+}
+
 /** Reads `npm start`'s flags and environment. */
 export function loadLocalSystemConfig(argv: string[], env: NodeJS.ProcessEnv): LocalSystemConfig {
-  const flags = serviceCommand('start', 'Start the whole system locally: Redis, Matcher, gateway')
+  const flags = serviceCommand('start', 'Start the whole system locally: Redis, Matcher, gateway, room servers')
     .option('--matcher-port <port>', 'Matcher gRPC port', portArg, 50051)
     .option('--gateway-port <port>', 'REST gateway port', portArg, 8080)
+    .option('--room-ports <ports>', 'UDP ports of the room servers, comma-separated', roomPortsArg, [7777, 7778, 7779])
     .addHelpText('after', '\nEnvironment: REDIS_URL (default: reuse 127.0.0.1:6379 or start redis-server), ROOM_SECRET, LOG_LEVEL')
     .parse(argv)
-    .opts<{ matcherPort: number; gatewayPort: number }>();
+    .opts<{ matcherPort: number; gatewayPort: number; roomPorts: number[] }>();
   const e = parseEnv({ REDIS_URL: z.string().regex(/^rediss?:\/\//).optional(), ROOM_SECRET: commonEnv.ROOM_SECRET, LOG_LEVEL: commonEnv.LOG_LEVEL }, env);
   return {
     redisUrl: e.REDIS_URL,
     matcherPort: flags.matcherPort,
     gatewayPort: flags.gatewayPort,
+    roomPorts: flags.roomPorts,
     roomSecret: e.ROOM_SECRET ?? randomBytes(24).toString('base64url'),
     logLevel: e.LOG_LEVEL,
   };
