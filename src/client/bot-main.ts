@@ -5,7 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from 'commander';
 import { hostPortArg, serviceCommand } from '../shared/config/cli.js';
+import { backoffDelayMs, defaultBackoff, delay } from './backoff.js';
 import { Bot } from './bot.js';
+
+function mmrArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 100000) throw new InvalidArgumentError('must be a number 0..100000');
+  return n;
+}
 
 function countArg(value: string): number {
   const n = Number(value);
@@ -15,7 +22,7 @@ function countArg(value: string): number {
 
 const flags = serviceCommand('bot', 'Bot players: queue, play a game, queue again, until Ctrl-C')
   .option('--matcher <host:port>', 'Matcher gRPC address', hostPortArg, '127.0.0.1:50051')
-  .option('--mmr <mmr>', 'matchmaking rating of every bot', Number, 1200)
+  .option('--mmr <mmr>', 'matchmaking rating of every bot', mmrArg, 1200)
   .option('--count <n>', 'bots to run', countArg, 1)
   .parse(process.argv)
   .opts<{ matcher: string; mmr: number; count: number }>();
@@ -26,13 +33,18 @@ process.once('SIGTERM', () => stop.abort());
 
 async function playForever(index: number): Promise<void> {
   const deviceId = `bot-${index}-${randomBytes(4).toString('hex')}`;
+  let failures = 0;
   while (!stop.signal.aborted) {
     const bot = new Bot(flags.matcher, { deviceId, mmr: flags.mmr });
     try {
       const over = await bot.run(stop.signal);
       process.stdout.write(`${deviceId}: game over (${over.reason})\n`);
+      failures = 0;
     } catch (err) {
-      if (!stop.signal.aborted) process.stderr.write(`${deviceId}: ${err instanceof Error ? err.message : String(err)}\n`);
+      if (stop.signal.aborted) return;
+      process.stderr.write(`${deviceId}: ${err instanceof Error ? err.message : String(err)}\n`);
+      // Back off, so that a failure that repeats at once does not spin.
+      await delay(backoffDelayMs(failures++, defaultBackoff, Math.random()), stop.signal).catch(() => {});
     }
   }
 }

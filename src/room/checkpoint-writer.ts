@@ -40,7 +40,9 @@ export class CheckpointWriter {
     for (const world of worlds) this.checkpoints.set(world.roomId, world);
     for (const { roomId, view } of infos) this.infos.set(roomId, view);
     if (!this.inFlight && (this.checkpoints.size > 0 || this.infos.size > 0)) {
-      this.inFlight = this.flush().finally(() => (this.inFlight = undefined));
+      this.inFlight = this.flush()
+        .catch((err: unknown) => this.log.error({ err }, 'checkpoint flush failed'))
+        .finally(() => (this.inFlight = undefined));
     }
   }
 

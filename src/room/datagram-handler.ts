@@ -86,6 +86,7 @@ export class DatagramHandler {
       opponentId: claims.opponentId,
       peer,
       nonce: Buffer.from(claims.nonce).toString('base64'),
+      issuedAtMs: claims.issuedAtMs,
       nowMs: performance.now(),
     });
     if ('refuse' in outcome) {

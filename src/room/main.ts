@@ -70,11 +70,14 @@ runMain(async () => {
   const gate = new ConnectGate(roomKeys.connectTokenKey, publicAddr, new ChallengeCookies(), new ReplayGuard());
   const sendBytes = (peer: Peer, bytes: Uint8Array): void => endpoint.send(peer, bytes);
   const handler = new DatagramHandler({ host, gate, store, rules, stats, send, sendBytes, newSeed: () => randomInt(2 ** 32), log });
-  onDatagram = (bytes, peer) => handler.onDatagram(bytes, peer);
 
   const ticker = new FixedStepTicker(TICK_MS, config.maxCatchUpTicks, () => {
     const startedMs = performance.now();
     const report = host.tick(startedMs);
+    for (const { roomId, error } of report.failed) {
+      stats.drop('internal');
+      log.error({ room_id: roomId, err: error }, 'room tick failed: room dropped from memory, players reconnect to its checkpoint');
+    }
     writer.write(report.checkpoints, report.infos);
     for (const { roomId, result } of report.ended) reporter.enqueue(roomId, result);
     const endedMs = performance.now();
@@ -90,11 +93,14 @@ runMain(async () => {
   }, config.statsLogIntervalMs);
 
   await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: rooms run, checkpoints wait'));
+  // Only now: a connect that came before Redis was up would start a room fresh instead of restoring it.
+  onDatagram = (bytes, peer) => handler.onDatagram(bytes, peer);
   ticker.start();
   link.start();
   announceListening(log, 'room', config.host, endpoint.port, { public_addr: publicAddr, owner, matcher: config.matcherAddr, capacity: config.maxRooms });
 
   onShutdown(log, config.shutdownDeadlineMs, async () => {
+    onDatagram = () => {}; // stop accepting: no room may start after the final checkpoints are taken
     ticker.stop();
     clearInterval(sweepTimer);
     clearInterval(statsTimer);

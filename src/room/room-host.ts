@@ -24,6 +24,8 @@ export interface HostTick {
   checkpoints: World[];
   ended: { roomId: string; result: GameResult }[];
   infos: { roomId: string; view: RoomInfoView }[];
+  /** Rooms whose tick threw: dropped from memory (their checkpoint remains) so the others play on. */
+  failed: { roomId: string; error: unknown }[];
 }
 
 /** How many ended room ids are remembered, so that late connects to them are refused without Redis. */
@@ -89,9 +91,16 @@ export class RoomHost {
 
   /** Steps every room once. */
   tick(nowMs: number): HostTick {
-    const report: HostTick = { checkpoints: [], ended: [], infos: [] };
+    const report: HostTick = { checkpoints: [], ended: [], infos: [], failed: [] };
     for (const session of this.rooms.values()) {
-      const done = session.tick(nowMs);
+      let done: ReturnType<RoomSession['tick']>;
+      try {
+        done = session.tick(nowMs);
+      } catch (error) {
+        report.failed.push({ roomId: session.roomId, error });
+        this.evict(session.roomId);
+        continue;
+      }
       if (done.checkpoint) report.checkpoints.push(session.world);
       if (done.ended) {
         report.ended.push({ roomId: session.roomId, result: done.ended });

@@ -31,6 +31,8 @@ export interface SeatRequest {
   peer: Peer;
   /** The token's nonce: a repeat of the same connect gets the same Welcome. */
   nonce: string;
+  /** When the Matcher issued the token: an older token than the seat's cannot take it back. */
+  issuedAtMs: number;
   nowMs: number;
 }
 
@@ -60,6 +62,8 @@ export class RoomSession {
   private infoWritten = '';
   /** Who the tokens say sits where: a token must agree with the ones before it. */
   private readonly expected = new Map<PlayerSlot, string>();
+  /** Issue time of the token each seat was last taken with. */
+  private readonly newestTokenMs = new Map<PlayerSlot, number>();
 
   constructor(
     public world: World,
@@ -86,6 +90,10 @@ export class RoomSession {
     }
     const current = this.deps.seats.get(this.roomId, slot);
     if (current && current.nonce === nonce && samePeer(current.peer, peer)) return { welcome: current.welcome };
+    // Only a newer token takes a seat over, so a replayed old token cannot snatch it back again and again.
+    if (request.issuedAtMs < (this.newestTokenMs.get(slot) ?? 0)) {
+      return { refuse: RefusedReason.REFUSED_REASON_SEAT_TAKEN, drop: 'seat_taken' };
+    }
     // A new connection for a seat in use: the player is back before the silence timeout noticed.
     if (current) this.deps.seats.release(current);
     this.apply(markReconnecting(this.world, slot));
@@ -95,6 +103,7 @@ export class RoomSession {
     this.apply(joined);
     this.expected.set(slot, playerId);
     this.expected.set(other, request.opponentId);
+    this.newestTokenMs.set(slot, request.issuedAtMs);
     const { tick } = this.world;
     const lastInputSeq = paddleOf(this.world, slot).lastInputSeq;
     const welcome = { roomId: this.roomId, slot, connectionId: 0, tick, ticksPerSecond: TICK_RATE_HZ, resumed, lastInputSeq };

@@ -60,6 +60,7 @@ export class HostHarness {
       opponentId: alice ? 'bob' : 'alice',
       peer: alice ? alicePeer : bobPeer,
       nonce: alice ? 'n-alice' : 'n-bob',
+      issuedAtMs: this.nowMs,
       nowMs: this.nowMs,
       ...overrides,
     });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Slot } from '../../src/gen/mini/matcher/v1/matcher.js';
-import { RoomEventKind } from '../../src/gen/mini/room/v1/packets.js';
+import { RefusedReason, RoomEventKind } from '../../src/gen/mini/room/v1/packets.js';
 import { EndReason } from '../../src/gen/mini/room/v1/registry.js';
 import { RoomPhase, SlotStatus } from '../../src/gen/mini/room/v1/world.js';
 import { alicePeer, bobPeer, HostHarness, LEFT, RIGHT, rules } from './host-fixture.js';
@@ -59,6 +59,26 @@ describe('room host: silence, reconnection and departures (pure, no sockets)', (
     const after = h.snapshotsTo(newAlicePeer)[0]!;
     expect(after.left).to.deep.equal(before.left);
     expect(after.right!.score).to.equal(before.right!.score);
+  });
+
+  it('never lets an older token take a seat back from a newer one (a replayed token)', () => {
+    const h = playing();
+    const mallory = { address: '10.0.0.66', port: 6666 };
+    // Mallory holds alice's first token; alice comes back with a newer one; the old one must not win again.
+    h.seat(LEFT, { peer: mallory, nonce: 'n-alice-old', issuedAtMs: 1 });
+    h.seat(LEFT, { peer: newAlicePeer, nonce: 'n-alice-new', issuedAtMs: 2 });
+    const replay = h.host.seat('room-1', {
+      slot: LEFT,
+      playerId: 'alice',
+      opponentId: 'bob',
+      peer: mallory,
+      nonce: 'n-alice-old',
+      issuedAtMs: 1,
+      nowMs: h.nowMs,
+    });
+    expect(replay).to.deep.equal({ refuse: RefusedReason.REFUSED_REASON_SEAT_TAKEN, drop: 'seat_taken' });
+    h.ticks(1);
+    expect(h.snapshotsTo(newAlicePeer)).to.have.length.greaterThan(0);
   });
 
   it('ends the game by forfeit when the grace runs out, reports it once, and forgets the room after the linger', () => {

@@ -33,7 +33,7 @@ describe('room host: seats, inputs and packets (pure, no sockets)', () => {
     const h = new HostHarness();
     h.room();
     h.seat(LEFT);
-    const base = { slot: LEFT, playerId: 'mallory', opponentId: 'bob', peer: { address: '10.0.0.9', port: 1 }, nonce: 'n-x', nowMs: 0 } as const;
+    const base = { slot: LEFT, playerId: 'mallory', opponentId: 'bob', peer: { address: '10.0.0.9', port: 1 }, nonce: 'n-x', issuedAtMs: 0, nowMs: 0 } as const;
     expect(h.host.seat('room-1', base)).to.deep.equal({ refuse: RefusedReason.REFUSED_REASON_SEAT_TAKEN, drop: 'seat_taken' });
     expect(h.host.seat('room-1', { ...base, slot: RIGHT, playerId: 'carol', opponentId: 'alice' })).to.include({ drop: 'seat_taken' });
     h.seat(RIGHT);

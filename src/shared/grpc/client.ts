@@ -15,10 +15,14 @@ export function promiseUnary<Req, Res>(
 ): (request: Req, metadata?: Metadata, signal?: AbortSignal) => Promise<Res> {
   return (request, metadata = new Metadata(), signal) =>
     new Promise((resolve, reject) => {
-      const call = method.call(client, request, metadata, { deadline: Date.now() + deadlineMs }, (err, response) =>
-        err ? reject(err) : resolve(response),
-      );
-      signal?.addEventListener('abort', () => call.cancel(), { once: true });
+      const cancel = (): void => call.cancel();
+      const call = method.call(client, request, metadata, { deadline: Date.now() + deadlineMs }, (err, response) => {
+        // A long-lived signal outlives many calls: do not let their listeners pile up on it.
+        signal?.removeEventListener('abort', cancel);
+        if (err) reject(err);
+        else resolve(response);
+      });
+      signal?.addEventListener('abort', cancel, { once: true });
     });
 }
 
