@@ -35,7 +35,27 @@ const keys = new Keys('');
 const store = new MatchStore(redis, keys, { roomMapSec: 300, outcomeSec: 3600 });
 const loop = new MatchLoop(store, { ...policy, maxWaitMs: 600000, passIntervalMs: 100, claimBatchPairs: 250 }, Date.now, log);
 
+/**
+ * Baseline: the same key writes a pass makes for its rooms (room_map HSET + EXPIRE per player, room
+ * info HSET per room), sent as a plain pipeline with no reads, checks or atomicity.
+ */
+async function rawWritesMs(players: number): Promise<number> {
+  await admin.flushall();
+  const start = performance.now();
+  const pipeline = redis.pipeline();
+  for (let i = 0; i + 1 < players; i += 2) {
+    for (const p of [i, i + 1]) {
+      pipeline.hset(`room_map:p${p}`, 'room_id', `r${i}`, 'addr', '127.0.0.1:7777', 'opponent_id', `p${p ^ 1}`, 'slot', 'left', 'assigned_at', 1, 'enqueued_at', 1);
+      pipeline.expire(`room_map:p${p}`, 300);
+    }
+    pipeline.hset(`room:r${i}:info`, 'player_count', 2, 'status', 'assigned', 'addr', '127.0.0.1:7777', 'left_id', `p${i}`, 'right_id', `p${i + 1}`, 'created_at', 1);
+  }
+  await pipeline.exec();
+  return performance.now() - start;
+}
+
 const passMs: number[] = [];
+const baselineMs: number[] = [];
 const readMs: number[] = [];
 const pairMs: number[] = [];
 let lastClaimed = 0;
@@ -64,13 +84,17 @@ for (let run = 0; run < options.runs; run++) {
   const report = await loop.runPass();
   passMs.push(performance.now() - start);
   lastClaimed = report.claimed.length;
+  baselineMs.push(await rawWritesMs(options.players));
   console.log(
-    `run ${run + 1}: pass ${passMs.at(-1)!.toFixed(1)} ms (read ${readMs.at(-1)!.toFixed(1)} ms, pure pairing ${pairMs.at(-1)!.toFixed(2)} ms), ${report.claimed.length} rooms claimed, ${report.queued - report.claimed.length * 2} left queued`,
+    `run ${run + 1}: pass ${passMs.at(-1)!.toFixed(1)} ms (read ${readMs.at(-1)!.toFixed(1)} ms, pure pairing ${pairMs.at(-1)!.toFixed(2)} ms), ${report.claimed.length} rooms claimed, ${report.queued - report.claimed.length * 2} left queued; baseline raw writes ${baselineMs.at(-1)!.toFixed(1)} ms`,
   );
 }
 console.log(`\n${options.players} queued players, median of ${options.runs} passes:`);
 console.log(`  full pass (time-outs + read + pair + claim ${lastClaimed} rooms): ${median(passMs).toFixed(1)} ms`);
 console.log(`  read queue: ${median(readMs).toFixed(1)} ms; pure pairing: ${median(pairMs).toFixed(2)} ms`);
+console.log(
+  `  baseline, the same room writes as one plain pipeline: ${median(baselineMs).toFixed(1)} ms (pass = ${(median(passMs) / median(baselineMs)).toFixed(2)}× that)`,
+);
 redis.disconnect();
 admin.disconnect();
 await server.stop();
