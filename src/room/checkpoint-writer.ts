@@ -7,6 +7,9 @@ import { encodeWorld } from './sim/checkpoint.js';
 import type { World } from './sim/world.js';
 import type { RoomServerStats } from './stats.js';
 
+/** Most checkpoints per script call, so that one call never holds Redis for long. */
+const checkpointsPerCall = 100;
+
 /** Where and how long checkpoints are kept, and who writes them. */
 export interface CheckpointOptions {
   /** This server's public address, as in `room:<id>:info`. */
@@ -59,9 +62,13 @@ export class CheckpointWriter {
     this.infos.clear();
     if (this.redis.status !== 'ready') return this.failed(worlds.length, infos, new Error(`redis ${this.redis.status}`));
     const pipeline = this.redis.pipeline();
-    for (const world of worlds) {
-      const key = this.keys.roomCheckpoint(world.roomId);
-      queueScript(pipeline, 'write-checkpoint', [key], [Buffer.from(encodeWorld(world)), world.owner, world.epoch, this.options.ttlMs]);
+    // All rooms due this tick in a few script calls rather than one call per room.
+    const batches: World[][] = [];
+    for (let i = 0; i < worlds.length; i += checkpointsPerCall) batches.push(worlds.slice(i, i + checkpointsPerCall));
+    for (const batch of batches) {
+      const keys = batch.map((world) => this.keys.roomCheckpoint(world.roomId));
+      const args = batch.flatMap((world) => [Buffer.from(encodeWorld(world)), world.owner, world.epoch]);
+      queueScript(pipeline, 'write-checkpoint', keys, [this.options.ttlMs, ...args]);
     }
     for (const [roomId, view] of infos) {
       queueScript(pipeline, 'update-room-info', [this.keys.roomInfo(roomId)], [this.options.addr, view.status, view.playerCount, Date.now()]);
@@ -73,13 +80,18 @@ export class CheckpointWriter {
       return this.failed(worlds.length, infos, err);
     }
     let skipped = 0;
-    worlds.forEach((world, i) => {
-      const [err, written] = replies[i] ?? [new Error('no reply'), 0];
-      if (err) skipped += 1;
-      else if (Number(written) === 1) this.stats.checkpointsWritten += 1;
-      else this.refused(world);
+    batches.forEach((batch, b) => {
+      const [err, codes] = replies[b] ?? [new Error('no reply'), []];
+      if (err) {
+        skipped += batch.length;
+        return;
+      }
+      batch.forEach((world, i) => {
+        if (Number((codes as number[])[i]) === 1) this.stats.checkpointsWritten += 1;
+        else this.refused(world);
+      });
     });
-    const failedInfos = infos.filter((_, i) => (replies[worlds.length + i]?.[0] ?? null) !== null);
+    const failedInfos = infos.filter((_, i) => (replies[batches.length + i]?.[0] ?? null) !== null);
     if (skipped > 0 || failedInfos.length > 0) return this.failed(skipped, failedInfos, replies.find(([e]) => e)?.[0]);
     if (this.failing) this.log.info('checkpoints written again');
     this.failing = false;

@@ -3,7 +3,7 @@ import { defineScripts } from '../shared/redis/scripts.js';
 
 /** The room server's Lua scripts (files in ./scripts) and how many KEYS each takes. */
 export const roomScripts = {
-  'write-checkpoint': 1,
+  'write-checkpoint': 'variable',
   'update-room-info': 1,
 } as const;
 
@@ -21,5 +21,6 @@ export function queueScript(
 ): void {
   const command = (pipeline as Record<string, (...a: (string | number | Buffer)[]) => unknown>)[name];
   if (!command) throw new Error(`redis script ${name} is not defined`);
-  command.call(pipeline, ...keys, ...args);
+  const keyCount: (string | number)[] = roomScripts[name] === 'variable' ? [keys.length] : [];
+  command.call(pipeline, ...keyCount, ...keys, ...args);
 }

@@ -1,14 +1,14 @@
 --[[
-  write-checkpoint: stores a room's checkpoint unless another owner holds a newer state of the room,
-  so that a stale process (one whose room was taken over) can never overwrite its successor.
+  write-checkpoint: stores the checkpoints of several rooms (all those due in one tick), each unless
+  another owner holds a newer state of that room, so that a stale process (one whose room was taken
+  over) can never overwrite its successor.
 
-  KEYS[1] room:<room>:checkpoint   STRING binary mini.room.v1.WorldState
-  ARGV[1] the new WorldState bytes
-  ARGV[2] its owner (field 2)      ARGV[3] its epoch (field 3)
-  ARGV[4] TTL (ms)
+  KEYS[n] room:<room>:checkpoint   STRING binary mini.room.v1.WorldState, one key per room
+  ARGV[1] TTL (ms)
+  ARGV[2 + 3(n-1) ..] for room n: the new WorldState bytes, its owner (field 2), its epoch (field 3)
 
   The stored owner and epoch are read from the protobuf itself (fields 2 and 3 of WorldState).
-  Returns 1 when written, 0 when refused: the stored epoch is higher, or equal but another owner's.
+  Returns one code per room: 1 written, 0 refused (the stored epoch is higher, or equal but another owner's).
 ]]
 
 -- A protobuf varint at position i; returns its value and the position after it.
@@ -51,13 +51,21 @@ local function owner_epoch(s)
   return owner, epoch
 end
 
-local stored = redis.call('GET', KEYS[1])
-if stored then
-  local owner, epoch = owner_epoch(stored)
-  local new_epoch = tonumber(ARGV[3])
-  if epoch > new_epoch or (epoch == new_epoch and owner ~= ARGV[2]) then
-    return 0
+local function write(key, bytes, new_owner, new_epoch)
+  local stored = redis.call('GET', key)
+  if stored then
+    local owner, epoch = owner_epoch(stored)
+    if epoch > new_epoch or (epoch == new_epoch and owner ~= new_owner) then
+      return 0
+    end
   end
+  redis.call('SET', key, bytes, 'PX', ARGV[1])
+  return 1
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[4])
-return 1
+
+local written = {}
+for n, key in ipairs(KEYS) do
+  local at = 2 + 3 * (n - 1)
+  written[n] = write(key, ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]))
+end
+return written

@@ -2,14 +2,16 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
 /**
- * Defines each Lua script of a folder as a command on the connection. Scripts are real source files
+ * Defines each Lua script of a folder as a command on the connection (with a fixed number of KEYS, or
+ * 'variable'). Scripts are real source files
  * whose header names their KEYS, ARGV and return codes; ioredis runs them by SHA and re-sends the
  * body when Redis has forgotten it (after a restart).
  */
-export function defineScripts(redis: Redis, folder: URL, scripts: Record<string, number>): void {
+export function defineScripts(redis: Redis, folder: URL, scripts: Record<string, number | 'variable'>): void {
   for (const [name, numberOfKeys] of Object.entries(scripts)) {
     const lua = readFileSync(new URL(`${name}.lua`, folder), 'utf8');
-    redis.defineCommand(name, { numberOfKeys, lua });
+    // 'variable': the caller passes the number of keys as the first argument.
+    redis.defineCommand(name, numberOfKeys === 'variable' ? { lua } : { numberOfKeys, lua });
   }
 }
 
