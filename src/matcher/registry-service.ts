@@ -85,8 +85,9 @@ export function registryService(deps: RegistryDeps): GrpcService {
         },
         now(),
       );
-      if (ended) log.info({ room_id: request.roomId, winner_id: result?.winnerId }, 'room ended');
-      return { ended };
+      if (ended === 'ended') log.info({ room_id: request.roomId, winner_id: result?.winnerId }, 'room ended');
+      if (ended === 'unknown_room') log.warn({ room_id: request.roomId, server_id: request.serverId }, 'end reported for an unknown room');
+      return { ended: ended === 'ended' };
     }),
   };
   return { name: 'mini.room.v1.RoomRegistry', definition: RoomRegistryService, implementation };

@@ -61,8 +61,8 @@ export class RoomServerStore {
     if (Number(drained) < 0) throw new AppError('not_found', 'unknown or expired server lease');
   }
 
-  /** Records a finished game and frees its room; false when it had already been reported. */
-  async endRoom(serverId: string, roomId: string, end: RoomEnd, nowMs: number): Promise<boolean> {
+  /** Records a finished game and frees its room; says whether it ended now, had already, or is unknown. */
+  async endRoom(serverId: string, roomId: string, end: RoomEnd, nowMs: number): Promise<'ended' | 'already_ended' | 'unknown_room'> {
     const k = this.keys;
     const code = Number(
       await runScript(
@@ -84,8 +84,9 @@ export class RoomServerStore {
       ),
     );
     if (code === -1) throw new AppError('not_found', 'unknown or expired server lease: register again');
-    if (code === -2) throw new AppError('not_found', `unknown room ${roomId}`);
     if (code === -3) throw new AppError('permission_denied', 'room belongs to another server');
-    return code === 1;
+    // Unknown is not an error: a retried report may arrive after the ended room's record expired.
+    if (code === -2) return 'unknown_room';
+    return code === 1 ? 'ended' : 'already_ended';
   }
 }

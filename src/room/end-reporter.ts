@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { GameResult } from '../gen/mini/room/v1/registry.js';
 import { statusOf, type RegistryCalls, type RegistryLink } from './registry-link.js';
 
-/** NOT_FOUND answers tolerated per room: the lease is renewed after each, so more mean the room is unknown. */
+/** NOT_FOUND (lease unknown) answers tolerated per room: the server registers again after each. */
 const maxNotFound = 3;
 
 /**

@@ -126,7 +126,7 @@ export interface ReportRoomEndedRequest {
 }
 
 export interface ReportRoomEndedResponse {
-  /** False when the room had already been reported. */
+  /** False when the room had already been reported, or is not known. */
   ended: boolean;
 }
 
@@ -1112,7 +1112,9 @@ export const RoomRegistryService = {
   },
   /**
    * ReportRoomEnded records a finished game, frees the room and deletes its players' assignments.
-   * Idempotent. Errors: NOT_FOUND (room unknown), PERMISSION_DENIED (room belongs to another server).
+   * Idempotent: ended = false when the room was already reported or is not known (its record expired).
+   * Errors: NOT_FOUND (lease unknown or expired: register again), PERMISSION_DENIED (room belongs to
+   * another server).
    */
   reportRoomEnded: {
     path: "/mini.room.v1.RoomRegistry/ReportRoomEnded" as const,
@@ -1146,7 +1148,9 @@ export interface RoomRegistryServer extends UntypedServiceImplementation {
   deregister: handleUnaryCall<DeregisterRequest, DeregisterResponse>;
   /**
    * ReportRoomEnded records a finished game, frees the room and deletes its players' assignments.
-   * Idempotent. Errors: NOT_FOUND (room unknown), PERMISSION_DENIED (room belongs to another server).
+   * Idempotent: ended = false when the room was already reported or is not known (its record expired).
+   * Errors: NOT_FOUND (lease unknown or expired: register again), PERMISSION_DENIED (room belongs to
+   * another server).
    */
   reportRoomEnded: handleUnaryCall<ReportRoomEndedRequest, ReportRoomEndedResponse>;
 }
@@ -1212,7 +1216,9 @@ export interface RoomRegistryClient extends Client {
   ): ClientUnaryCall;
   /**
    * ReportRoomEnded records a finished game, frees the room and deletes its players' assignments.
-   * Idempotent. Errors: NOT_FOUND (room unknown), PERMISSION_DENIED (room belongs to another server).
+   * Idempotent: ended = false when the room was already reported or is not known (its record expired).
+   * Errors: NOT_FOUND (lease unknown or expired: register again), PERMISSION_DENIED (room belongs to
+   * another server).
    */
   reportRoomEnded(
     request: ReportRoomEndedRequest,
