@@ -1,23 +1,8 @@
 import { Slot } from '../gen/mini/matcher/v1/matcher.js';
 import type { PaddleView, Snapshot } from '../gen/mini/room/v1/packets.js';
 import { SlotStatus } from '../gen/mini/room/v1/world.js';
+import { pongField, type FieldGeometry } from '../shared/pong-field.js';
 
-/** The room's field in its integer units; snapshots carry positions, not the geometry. */
-export interface FieldGeometry {
-  widthUnits: number;
-  heightUnits: number;
-  paddleHeightUnits: number;
-  /** Distance from a goal line to the face of that side's paddle. */
-  paddleInsetUnits: number;
-}
-
-/** The room server's default field (src/room/sim/config.ts DEFAULT_SIM_CONFIG), which clients cannot import. */
-export const defaultFieldGeometry: Readonly<FieldGeometry> = {
-  widthUnits: 1_000_000,
-  heightUnits: 600_000,
-  paddleHeightUnits: 120_000,
-  paddleInsetUnits: 45_000,
-};
 
 const cell = (units: number, totalUnits: number, cells: number): number =>
   Math.min(cells - 1, Math.max(0, Math.floor((units / totalUnits) * cells)));
@@ -26,7 +11,7 @@ const cell = (units: number, totalUnits: number, cells: number): number =>
  * The field as `rows` lines of `cols` characters: a frame, the centre line, both paddles and the ball
  * (no ball before the first snapshot). Pure, so the terminal client only copies lines to the screen.
  */
-export function renderField(snapshot: Snapshot | undefined, cols: number, rows: number, geometry = defaultFieldGeometry): string[] {
+export function renderField(snapshot: Snapshot | undefined, cols: number, rows: number, geometry: FieldGeometry = pongField): string[] {
   const innerCols = Math.max(1, cols - 2);
   const innerRows = Math.max(1, rows - 2);
   const grid = Array.from({ length: innerRows }, () => Array<string>(innerCols).fill(' '));
@@ -41,8 +26,8 @@ export function renderField(snapshot: Snapshot | undefined, cols: number, rows: 
     const glyph = paddle.status === SlotStatus.SLOT_STATUS_ACTIVE ? '█' : '░';
     for (let y = top; y <= bottom; y++) grid[y]![x] = glyph;
   };
-  drawPaddle(snapshot?.left, geometry.paddleInsetUnits);
-  drawPaddle(snapshot?.right, geometry.widthUnits - geometry.paddleInsetUnits);
+  drawPaddle(snapshot?.left, geometry.paddleFaceInsetUnits);
+  drawPaddle(snapshot?.right, geometry.widthUnits - geometry.paddleFaceInsetUnits);
   const ball = snapshot?.ball;
   if (ball) grid[cell(ball.y, geometry.heightUnits, innerRows)]![cell(ball.x, geometry.widthUnits, innerCols)] = '●';
   const edge = '─'.repeat(innerCols);

@@ -1,3 +1,5 @@
+import { pongField } from '../../shared/pong-field.js';
+
 /** Simulation rate: the room advances the world this many times per second of wall time. */
 export const TICK_RATE_HZ = 60;
 
@@ -37,10 +39,10 @@ export interface SimConfig {
 
 /** A 1,000,000 x 600,000 field: the ball crosses it in about two seconds at serve speed. */
 export const DEFAULT_SIM_CONFIG: Readonly<SimConfig> = {
-  fieldWidthUnits: 1_000_000,
-  fieldHeightUnits: 600_000,
-  paddleHeightUnits: 120_000,
-  paddleFaceInsetUnits: 45_000,
+  fieldWidthUnits: pongField.widthUnits,
+  fieldHeightUnits: pongField.heightUnits,
+  paddleHeightUnits: pongField.paddleHeightUnits,
+  paddleFaceInsetUnits: pongField.paddleFaceInsetUnits,
   paddleSpeedUnitsPerTick: 10_000,
   ballHalfSizeUnits: 8_000,
   serveSpeedUnitsPerTick: 8_000,
