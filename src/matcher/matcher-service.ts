@@ -17,7 +17,7 @@ import type { TicketStore, TicketView } from './ticket-store.js';
 import type { WatchHub } from './watch-hub.js';
 
 /** Highest MMR accepted; anything above is a client bug or an attack, not a rating. */
-export const maxMmr = 100000;
+const maxMmr = 100000;
 
 /** How soon a watch re-reads after Redis failed to answer. */
 const watchRetryMs = 250;

@@ -33,13 +33,6 @@ export class WatchHub {
     if (this.subscriber.status === 'ready') this.subscribe();
   }
 
-  /** Number of open watches on this process. */
-  get size(): number {
-    let n = 0;
-    for (const set of this.watchers.values()) n += set.size;
-    return n;
-  }
-
   /**
    * Starts watching a player: from this moment on no wake-up is missed. Iterate the result to wait
    * for wake-ups (several in a row collapse into one) until the signal aborts; iteration throws

@@ -23,7 +23,7 @@ export interface CallContext {
  * The one place errors become gRPC statuses: AppError by its kind, unreachable Redis as UNAVAILABLE,
  * anything else INTERNAL with a generic message (the cause goes to the log, never to the caller).
  */
-export function toServiceError(err: unknown, log: Logger, method: string): { code: GrpcStatus; details: string } {
+function toServiceError(err: unknown, log: Logger, method: string): { code: GrpcStatus; details: string } {
   const mapped = redisFailure(err);
   if (mapped instanceof AppError) {
     if (mapped.kind === 'unavailable' || mapped.kind === 'internal') {
