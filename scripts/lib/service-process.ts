@@ -15,6 +15,8 @@ export class ServiceProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    /** Port of its Prometheus /metrics endpoint. */
+    readonly metricsPort: number,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
@@ -31,7 +33,9 @@ export class ServiceProcess {
     options: { timeoutMs?: number; cpu?: number; echo?: (line: string) => void; ownGroup?: boolean } = {},
   ): Promise<ServiceProcess> {
     const timeoutMs = options.timeoutMs ?? 15000;
-    const child = pinnedSpawn(options.cpu, process.execPath, ['--import', 'tsx', entry, ...args], {
+    // Many services run side by side: unless told otherwise, each of ours serves /metrics on a free port.
+    const metricsArgs = !entry.startsWith('src/') || args.includes('--metrics-port') ? [] : ['--metrics-port', '0'];
+    const child = pinnedSpawn(options.cpu, process.execPath, ['--import', 'tsx', entry, ...args, ...metricsArgs], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,7 +49,7 @@ export class ServiceProcess {
       echo(chunk.toString().trimEnd());
     });
     lines.on('line', echo);
-    const port = await new Promise<number>((resolve, reject) => {
+    const listening = await new Promise<{ port: number; metrics_port: number }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${entry} did not start in ${timeoutMs} ms:\n${output.join('\n')}`)), timeoutMs);
       child.once('exit', (code) => {
         clearTimeout(timer);
@@ -55,11 +59,11 @@ export class ServiceProcess {
         output.push(line);
         if (/ listening on /.test(line)) {
           clearTimeout(timer);
-          resolve(Number(JSON.parse(line).port));
+          resolve(JSON.parse(line) as { port: number; metrics_port: number });
         }
       });
     });
-    const service = new ServiceProcess(child, port);
+    const service = new ServiceProcess(child, Number(listening.port), Number(listening.metrics_port));
     service.output.push(...output);
     lines.on('line', (line) => service.output.push(line));
     return service;

@@ -1,10 +1,14 @@
 import { LogController, fastify, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { httpErrorOfGrpc, isServiceError, type HttpError } from './http-status.js';
+import { instrumentHttp } from './http-telemetry.js';
 
 export interface HttpOptions {
   bodyLimitBytes: number;
   log: Logger;
+  /** Where request counts and durations go. */
+  registry: Registry;
 }
 
 /** One access log line per request, at debug: at info it would drown everything else. */
@@ -18,7 +22,7 @@ class AccessLogAtDebug extends LogController {
 
 /**
  * The fastify server with the gateway's error shape everywhere: `{"error","code"}` for gRPC
- * failures (by the status table), invalid requests, and unknown routes.
+ * failures (by the status table), invalid requests, and unknown routes; every request traced and counted.
  */
 export function createHttpServer(options: HttpOptions) {
   const app = fastify({
@@ -28,6 +32,8 @@ export function createHttpServer(options: HttpOptions) {
     // No type coercion: {"mmr":"1200"} or {"device_id":5} is a client bug, answered 400.
     ajv: { customOptions: { coerceTypes: false } },
   });
+
+  instrumentHttp(app, options.registry);
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = isServiceError(err) ? httpErrorOfGrpc(err) : requestError(err);

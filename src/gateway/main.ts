@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { loadGatewayConfig } from '../shared/config/gateway.js';
 import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
+import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
+import { startTracing } from '../shared/telemetry/tracing.js';
 import { createHttpServer } from './http.js';
 import { connectMatcher } from './matcher-rpc.js';
 import { registerRoutes } from './routes.js';
@@ -9,7 +11,9 @@ import { WatchRelay } from './watch-relay.js';
 
 runMain(async () => {
   const config = loadGatewayConfig(process.argv, process.env);
+  const tracing = startTracing({ service: 'gateway', enabled: config.telemetry.tracingEnabled });
   const log = createLogger('gateway', config.logLevel);
+  const registry = createMetricsRegistry();
   const rpc = connectMatcher(config.matcherAddr, {
     rpcDeadlineMs: config.rpcDeadlineMs,
     watchDeadlineMs: config.watchDeadlineMs,
@@ -19,7 +23,7 @@ runMain(async () => {
     { firstMessageMs: config.rpcDeadlineMs, keepaliveMs: config.sseKeepaliveMs },
     log,
   );
-  const app = createHttpServer({ bodyLimitBytes: config.bodyLimitBytes, log });
+  const app = createHttpServer({ bodyLimitBytes: config.bodyLimitBytes, log, registry });
   registerRoutes(app, rpc, watches);
   // Open event streams would hold the server open: end them once it stops accepting.
   app.addHook('preClose', (done) => {
@@ -29,10 +33,13 @@ runMain(async () => {
 
   await app.listen({ port: config.port, host: config.host });
   const { port } = app.server.address() as AddressInfo;
-  announceListening(log, 'gateway', config.host, port, { matcher: config.matcherAddr });
+  const metricsServer = await startMetricsServer(registry, config.host, config.telemetry.metricsPort);
+  announceListening(log, 'gateway', config.host, port, { matcher: config.matcherAddr, metrics_port: metricsServer.port });
 
   onShutdown(log, config.shutdownDeadlineMs, async () => {
     await app.close();
     rpc.close();
+    await metricsServer.close();
+    await tracing.shutdown(1000);
   });
 });

@@ -1,5 +1,6 @@
 import { Assignment, Slot, TicketStatus } from '../gen/mini/matcher/v1/matcher.js';
 import { signConnectToken } from '../shared/connect-token.js';
+import { currentTraceParent } from '../shared/telemetry/trace-context.js';
 import type { AssignmentRecord, TicketState } from './ticket-store.js';
 
 export const ticketStatusOfState: Record<TicketState, TicketStatus> = {
@@ -31,6 +32,7 @@ export class AssignmentSigner {
         opponentId: record.opponentId,
         issuedAtMs: nowMs,
         expiresAtMs,
+        traceParent: currentTraceParent(),
       },
       this.tokenKey,
     );

@@ -2,12 +2,16 @@ import { loadMatcherConfig } from '../shared/config/matcher.js';
 import { startGrpcServer } from '../shared/grpc/server.js';
 import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
+import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
+import { countRedisErrors } from '../shared/metrics/redis-metrics.js';
 import { closeRedis, createRedis, waitForRedis } from '../shared/redis/client.js';
 import { Keys } from '../shared/redis/keys.js';
 import { deriveRoomKeys } from '../shared/secrets.js';
+import { startTracing } from '../shared/telemetry/tracing.js';
 import { AssignmentSigner } from './assignment-view.js';
 import { MatchLoop } from './match-loop.js';
 import { MatchStore } from './match-store.js';
+import { MatcherMetrics } from './matcher-metrics.js';
 import { matcherService } from './matcher-service.js';
 import { registryService } from './registry-service.js';
 import { RoomServerStore } from './room-server-store.js';
@@ -21,13 +25,17 @@ const protoFiles = ['mini/matcher/v1/matcher.proto', 'mini/session/v1/session.pr
 
 runMain(async () => {
   const config = loadMatcherConfig(process.argv, process.env);
+  const tracing = startTracing({ service: 'matcher', enabled: config.telemetry.tracingEnabled });
   const log = createLogger('matcher', config.logLevel);
+  const registry = createMetricsRegistry();
   if (config.roomSecretIsDevDefault) log.warn('ROOM_SECRET not set: using the development secret; set it in production');
   const now = (): number => Date.now();
   const redisOptions = { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxReconnectDelayMs: 1000 };
   const redis = createRedis({ ...redisOptions, connectionName: 'matcher' }, log);
   const subscriber = createRedis({ ...redisOptions, connectionName: 'matcher-events' }, log);
   defineMatcherScripts(redis);
+  countRedisErrors(redis, 'matcher', registry);
+  countRedisErrors(subscriber, 'matcher-events', registry);
 
   const keys = new Keys(config.redisKeyPrefix);
   const roomKeys = deriveRoomKeys(config.roomSecret);
@@ -41,8 +49,10 @@ runMain(async () => {
     endedRoomSec: 3600,
   });
   const hub = new WatchHub(subscriber, keys.ticketEvents(), log);
+  const metrics = new MatcherMetrics(registry, { queueSize: () => matches.size(), liveRoomServers: () => roomServers.countLive() });
   let starved = false;
   const loop = new MatchLoop(matches, config.match, now, log, (report) => {
+    metrics.recordPass(report);
     for (const room of report.claimed) log.debug({ room_id: room.roomId, addr: room.addr }, 'match made');
     if (report.timedOut > 0) log.info({ timed_out: report.timedOut }, 'players timed out of the queue');
     // Logged on the change only, not on every pass.
@@ -77,7 +87,9 @@ runMain(async () => {
     protoFiles,
     config.host,
     config.port,
+    registry,
   );
+  const metricsServer = await startMetricsServer(registry, config.host, config.telemetry.metricsPort);
   // Health follows Redis: without it every call would answer UNAVAILABLE anyway.
   hosted.setServing(redis.status === 'ready');
   redis.on('ready', () => hosted.setServing(true));
@@ -85,7 +97,7 @@ runMain(async () => {
   await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: answering UNAVAILABLE until it is'));
   hub.start();
   loop.start();
-  announceListening(log, 'matcher', config.host, hosted.port, { redis: config.redisUrl });
+  announceListening(log, 'matcher', config.host, hosted.port, { redis: config.redisUrl, metrics_port: metricsServer.port });
 
   onShutdown(log, config.shutdownDeadlineMs, async () => {
     hosted.setServing(false);
@@ -93,5 +105,7 @@ runMain(async () => {
     await hub.close();
     await hosted.shutdown(Math.max(100, config.shutdownDeadlineMs - 1000));
     await closeRedis(redis);
+    await metricsServer.close();
+    await tracing.shutdown(1000);
   });
 });

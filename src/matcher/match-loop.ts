@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isRedisUnavailable } from '../shared/redis/errors.js';
+import { linksTo, tracer } from '../shared/telemetry/trace-context.js';
 import type { ClaimedRoom, MatchStore, ProposedRoom } from './match-store.js';
 import { pairPlayers, type MatchPolicy } from './matching.js';
 
@@ -16,8 +17,11 @@ export interface PassReport {
   queued: number;
   proposed: number;
   claimed: ClaimedRoom[];
+  /** When the pairs were claimed (the assignment time of every claimed player). */
+  claimedAtMs: number;
   skipped: number;
   unplaced: number;
+  durationMs: number;
 }
 
 /** Most players timed out per pass, so one pass never holds Redis for long. */
@@ -70,22 +74,35 @@ export class MatchLoop {
 
   /** One pass: time out long waiters, pair the queue, claim the pairs in batches. */
   async runPass(): Promise<PassReport> {
+    const startedMs = performance.now();
     const nowMs = this.now();
     const timedOut = await this.store.expireWaiting(nowMs - this.options.maxWaitMs, nowMs, expireBatch);
     const queue = await this.store.readQueue();
     const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({ roomId: randomUUID(), ...pair }));
-    const report: PassReport = { timedOut, queued: queue.length, proposed: proposals.length, claimed: [], skipped: 0, unplaced: 0 };
+    const claimedAtMs = this.now();
+    const report: PassReport = {
+      timedOut,
+      queued: queue.length,
+      proposed: proposals.length,
+      claimed: [],
+      claimedAtMs,
+      skipped: 0,
+      unplaced: 0,
+      durationMs: 0,
+    };
     // Batches go out together (one pipeline); each is atomic on its own and they share no player.
     const batches: ProposedRoom[][] = [];
     for (let i = 0; i < proposals.length; i += this.options.claimBatchPairs) {
       batches.push(proposals.slice(i, i + this.options.claimBatchPairs));
     }
-    const claimedAtMs = this.now();
+    const claimStartedAt = new Date();
     for (const outcome of await Promise.all(batches.map((batch) => this.store.claim(batch, claimedAtMs)))) {
       for (const room of outcome.claimed) report.claimed.push(room);
       report.skipped += outcome.skipped;
       report.unplaced += outcome.unplaced;
     }
+    for (const room of report.claimed) traceMatch(room, claimStartedAt);
+    report.durationMs = performance.now() - startedMs;
     return report;
   }
 
@@ -120,4 +137,19 @@ export class MatchLoop {
       this.log.warn({ err: (err as Error).message }, 'matching paused: redis unavailable');
     }
   }
+}
+
+/**
+ * The match as a span of its own, linked to both players' enqueue spans: a match is made
+ * asynchronously, by whichever process's pass claims the pair, so it belongs to neither enqueue's trace.
+ */
+function traceMatch(room: ClaimedRoom, claimStartedAt: Date): void {
+  const [left, right] = room.enqueueTraces;
+  tracer
+    .startSpan('match', {
+      startTime: claimStartedAt,
+      links: [...linksTo(left), ...linksTo(right)],
+      attributes: { 'match.room_id': room.roomId, 'match.server_addr': room.addr },
+    })
+    .end();
 }

@@ -13,6 +13,8 @@ export interface ProposedRoom {
 /** A pair that is now a room. */
 export interface ClaimedRoom extends ProposedRoom {
   addr: string;
+  /** traceparent of each player's enqueue ('' when it was not traced). */
+  enqueueTraces: [left: string, right: string];
 }
 
 export interface ClaimOutcome {
@@ -62,15 +64,15 @@ export class MatchStore {
     for (const { roomId, left, right } of rooms) {
       args.push(roomId, left.playerId, right.playerId, left.enqueuedAtMs, right.enqueuedAtMs);
     }
-    const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(), k.waiting(), k.roomServerLoad()], args)) as (
+    const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(), k.waiting(), k.roomServerLoad(), k.ticketTrace()], args)) as (
       | string
       | number
     )[];
     const proposedById = new Map(rooms.map((room) => [room.roomId, room]));
     const claimed: ClaimedRoom[] = [];
-    for (let i = 2; i + 1 < reply.length; i += 2) {
+    for (let i = 2; i + 3 < reply.length; i += 4) {
       const proposed = proposedById.get(String(reply[i]));
-      if (proposed) claimed.push({ ...proposed, addr: String(reply[i + 1]) });
+      if (proposed) claimed.push({ ...proposed, addr: String(reply[i + 1]), enqueueTraces: [String(reply[i + 2]), String(reply[i + 3])] });
     }
     return { claimed, skipped: Number(reply[0]), unplaced: Number(reply[1]) };
   }
@@ -81,7 +83,7 @@ export class MatchStore {
     const expired = await runScript(
       this.redis,
       'expire-waiting',
-      [k.queue(), k.waiting()],
+      [k.queue(), k.waiting(), k.ticketTrace()],
       [k.prefix, cutoffMs, nowMs, this.ttl.outcomeSec, k.ticketEvents(), limit],
     );
     return Number(expired);

@@ -11,6 +11,7 @@ import { isRedisUnavailable } from '../shared/redis/errors.js';
 import { bearerToken, serverStream, unary, type CallContext } from '../shared/grpc/handlers.js';
 import { expectedPlayerHeader } from '../shared/grpc/metadata.js';
 import type { GrpcService } from '../shared/grpc/server.js';
+import { currentTraceParent } from '../shared/telemetry/trace-context.js';
 import { AssignmentSigner, ticketStatusOfState } from './assignment-view.js';
 import type { SessionStore } from './session-store.js';
 import type { TicketStore, TicketView } from './ticket-store.js';
@@ -57,7 +58,7 @@ export function matcherService(deps: MatcherDeps): GrpcService {
     enqueue: unary(log, 'Enqueue', async (request: EnqueueRequest, ctx): Promise<EnqueueResponse> => {
       const playerId = await player(ctx);
       validateMmr(request.mmr);
-      const result = await tickets.enqueue(playerId, request.mmr, now());
+      const result = await tickets.enqueue(playerId, request.mmr, now(), currentTraceParent());
       if (result.created) deps.onEnqueued();
       return { status: ticketStatusOfState[result.state], created: result.created };
     }),

@@ -54,6 +54,14 @@ export class RoomServerStore {
     return assigned;
   }
 
+  /** Room servers in the live set whose lease still runs (the set drops lapsed ones only at the next claim). */
+  async countLive(): Promise<number> {
+    const addrs = await this.redis.zrange(this.keys.roomServerLoad(), 0, -1);
+    if (addrs.length === 0) return 0;
+    const statuses = await Promise.all(addrs.map((addr) => this.redis.hget(this.keys.roomServer(addr), 'status')));
+    return statuses.filter((status) => status === 'live').length;
+  }
+
   /** Takes the server out of the live set; its lease stays until it stops heartbeating. */
   async deregister(serverId: string): Promise<void> {
     const k = this.keys;

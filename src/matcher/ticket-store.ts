@@ -32,13 +32,18 @@ export class TicketStore {
   ) {}
 
   /** Queues the player unless already queued or assigned; `created` says whether anything changed. */
-  async enqueue(playerId: string, mmr: number, nowMs: number): Promise<{ state: 'queued' | 'assigned'; created: boolean }> {
+  async enqueue(
+    playerId: string,
+    mmr: number,
+    nowMs: number,
+    traceParent = '',
+  ): Promise<{ state: 'queued' | 'assigned'; created: boolean }> {
     const k = this.keys;
     const [state, created] = (await runScript(
       this.redis,
       'enqueue',
-      [k.queue(), k.waiting(), k.outcome(playerId), k.roomMap(playerId)],
-      [playerId, mmr, nowMs, k.ticketEvents()],
+      [k.queue(), k.waiting(), k.outcome(playerId), k.roomMap(playerId), k.ticketTrace()],
+      [playerId, mmr, nowMs, k.ticketEvents(), traceParent],
     )) as ['queued' | 'assigned', number];
     return { state, created: created === 1 };
   }
@@ -49,7 +54,7 @@ export class TicketStore {
     const removed = await runScript(
       this.redis,
       'dequeue',
-      [k.queue(), k.waiting(), k.outcome(playerId)],
+      [k.queue(), k.waiting(), k.outcome(playerId), k.ticketTrace()],
       [playerId, nowMs, this.outcomeTtlSec, k.ticketEvents()],
     );
     return removed === 1;

@@ -8,8 +8,11 @@ const maxTokenLength = 1024;
  * Signs claims into a connect token: base64url(claims proto) "." base64url(HMAC-SHA256).
  * The nonce is filled in here so that every token differs.
  */
-export function signConnectToken(claims: Omit<ConnectTokenClaims, 'nonce'>, key: Buffer): string {
-  const body = Buffer.from(ConnectTokenClaims.encode({ ...claims, nonce: randomBytes(12) }).finish());
+export function signConnectToken(
+  claims: Omit<ConnectTokenClaims, 'nonce' | 'traceParent'> & { traceParent?: string },
+  key: Buffer,
+): string {
+  const body = Buffer.from(ConnectTokenClaims.encode({ traceParent: '', ...claims, nonce: randomBytes(12) }).finish());
   return `${body.toString('base64url')}.${mac(body, key).toString('base64url')}`;
 }
 

@@ -6,6 +6,7 @@
   KEYS[1] match:queue          ZSET  score = MMR
   KEYS[2] match:waiting        ZSET  score = enqueue time (ms)
   KEYS[3] room_servers:load    ZSET  score = rooms assigned, member = server address
+  KEYS[4] match:trace          HASH  player id -> traceparent of the enqueue (read and removed here)
   ARGV[1] key prefix ('' or 'name:'); the script also writes <prefix>room_map:<player>,
           <prefix>room:<room>:info and <prefix>room_server:<addr>[:rooms]
   ARGV[2] now (ms)
@@ -15,7 +16,8 @@
             left enqueue time (ms), right enqueue time (ms)
 
   Publishes one message on the channel: the ids of every assigned player, separated by spaces.
-  Returns {skipped, unplaced, room id, addr, ...}:
+  Returns {skipped, unplaced, then per claimed room: room id, addr, left's and right's enqueue
+  traceparent ('' when none)}:
   skipped  = pairs not claimed because a player was no longer queued,
   unplaced = pairs not claimed because no live server had free capacity (they stay queued).
 ]]
@@ -72,14 +74,18 @@ for i = 5, #ARGV, 5 do
         'addr', server.addr, 'left_id', left, 'right_id', right, 'created_at', now)
       rooms_of[server.addr] = rooms_of[server.addr] or {}
       table.insert(rooms_of[server.addr], room_id)
+      local traces = redis.call('HMGET', KEYS[4], left, right)
       table.insert(result, room_id)
       table.insert(result, server.addr)
+      table.insert(result, traces[1] or '')
+      table.insert(result, traces[2] or '')
     end
   end
 end
 if #removed > 0 then
   redis.call('ZREM', KEYS[1], unpack(removed))
   redis.call('ZREM', KEYS[2], unpack(removed))
+  redis.call('HDEL', KEYS[4], unpack(removed))
   redis.call('PUBLISH', ARGV[4], table.concat(removed, ' '))
 end
 for addr, room_ids in pairs(rooms_of) do

@@ -1,5 +1,6 @@
 import { commonEnv, intVar, parseEnv } from './env.js';
 import { hostPortArg, portArg, serviceCommand } from './cli.js';
+import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
 /** Everything the REST gateway is configured with, units in the names. */
 export interface GatewayConfig {
@@ -17,11 +18,13 @@ export interface GatewayConfig {
   /** Largest request body accepted. */
   bodyLimitBytes: number;
   shutdownDeadlineMs: number;
+  telemetry: TelemetryConfig;
 }
 
 // The gateway never talks to Redis, so of the common variables it takes only LOG_LEVEL.
 const gatewayEnv = {
   LOG_LEVEL: commonEnv.LOG_LEVEL,
+  ...telemetryEnv,
   GATEWAY_RPC_DEADLINE_MS: intVar(5000, 50, 120000),
   GATEWAY_WATCH_DEADLINE_SEC: intVar(3600, 1, 86400),
   GATEWAY_SSE_KEEPALIVE_MS: intVar(15000, 10, 600000),
@@ -31,13 +34,13 @@ const gatewayEnv = {
 
 /** Reads the gateway's flags and environment; throws ConfigError naming what is wrong. */
 export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): GatewayConfig {
-  const program = serviceCommand('gateway', 'REST gateway: HTTP/JSON in front of the Matcher gRPC service')
+  const program = withMetricsPort(serviceCommand('gateway', 'REST gateway: HTTP/JSON in front of the Matcher gRPC service'), 9401)
     .option('--port <port>', 'HTTP port (0 = any free port)', portArg, 8080)
     .option('--host <host>', 'address to listen on', '0.0.0.0')
     .option('--matcher <host:port>', 'Matcher gRPC address', hostPortArg, '127.0.0.1:50051')
     .addHelpText('after', `\nEnvironment: ${Object.keys(gatewayEnv).join(', ')}`)
     .parse(argv);
-  const flags = program.opts<{ port: number; host: string; matcher: string }>();
+  const flags = program.opts<{ port: number; host: string; matcher: string; metricsPort: number }>();
   const e = parseEnv(gatewayEnv, env);
   return {
     host: flags.host,
@@ -49,5 +52,6 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Gatew
     sseKeepaliveMs: e.GATEWAY_SSE_KEEPALIVE_MS,
     bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    telemetry: telemetryConfig(flags.metricsPort, e),
   };
 }

@@ -1,5 +1,6 @@
 import { ConfigError, commonEnv, devRoomSecret, intVar, numberVar, parseEnv } from './env.js';
 import { portArg, serviceCommand } from './cli.js';
+import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
 /** Everything the Matcher process is configured with, units in the names. */
 export interface MatcherConfig {
@@ -32,10 +33,12 @@ export interface MatcherConfig {
   roomServerLeaseTtlMs: number;
   roomServerHeartbeatIntervalMs: number;
   shutdownDeadlineMs: number;
+  telemetry: TelemetryConfig;
 }
 
 const matcherEnv = {
   ...commonEnv,
+  ...telemetryEnv,
   MATCH_MMR_TOLERANCE: numberVar(200, 0, 100000),
   MATCH_WINDOW_GROWTH_PER_SEC: numberVar(10, 0, 100000),
   MATCH_WINDOW_MAX: numberVar(400, 0, 100000),
@@ -52,12 +55,12 @@ const matcherEnv = {
 
 /** Reads the Matcher's flags and environment; throws ConfigError naming what is wrong. */
 export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): MatcherConfig {
-  const program = serviceCommand('matcher', 'Matcher gRPC service: sessions, matchmaking, room registry')
+  const program = withMetricsPort(serviceCommand('matcher', 'Matcher gRPC service: sessions, matchmaking, room registry'), 9400)
     .option('--port <port>', 'gRPC port (0 = any free port)', portArg, 50051)
     .option('--host <host>', 'address to listen on', '0.0.0.0')
     .addHelpText('after', `\nEnvironment: ${Object.keys(matcherEnv).join(', ')}`)
     .parse(argv);
-  const flags = program.opts<{ port: number; host: string }>();
+  const flags = program.opts<{ port: number; host: string; metricsPort: number }>();
   const e = parseEnv(matcherEnv, env);
   if (e.MATCH_WINDOW_MAX < e.MATCH_MMR_TOLERANCE) {
     throw new ConfigError('invalid environment: MATCH_WINDOW_MAX must be at least MATCH_MMR_TOLERANCE');
@@ -86,5 +89,6 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
     roomServerLeaseTtlMs: e.ROOM_SERVER_LEASE_TTL_MS,
     roomServerHeartbeatIntervalMs: e.ROOM_SERVER_HEARTBEAT_INTERVAL_MS,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    telemetry: telemetryConfig(flags.metricsPort, e),
   };
 }

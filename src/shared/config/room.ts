@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { commonEnv, devRoomSecret, intVar, parseEnv } from './env.js';
 import { hostPortArg, portArg, serviceCommand } from './cli.js';
+import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
 /** Everything a room server process is configured with, units in the names. */
 export interface RoomServerConfig {
@@ -40,10 +41,12 @@ export interface RoomServerConfig {
   /** Most ticks run at once to catch up after a stall; the rest of the backlog is dropped. */
   maxCatchUpTicks: number;
   shutdownDeadlineMs: number;
+  telemetry: TelemetryConfig;
 }
 
 const roomEnv = {
   ...commonEnv,
+  ...telemetryEnv,
   ROOM_SCORE_LIMIT: intVar(5, 1, 1000),
   ROOM_RECONNECT_TIMEOUT_MS: intVar(1000, 100, 60000),
   // The design asks for a grace of at least 10 s.
@@ -62,7 +65,7 @@ const roomEnv = {
 
 /** Reads the room server's flags and environment; throws ConfigError naming what is wrong. */
 export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): RoomServerConfig {
-  const program = serviceCommand('room', 'Room server: authoritative 60-tick games over UDP, many rooms per process')
+  const program = withMetricsPort(serviceCommand('room', 'Room server: authoritative 60-tick games over UDP, many rooms per process'), 9402)
     .option('--port <port>', 'UDP port (0 = any free port)', portArg, 7777)
     .option('--host <host>', 'address to bind', '0.0.0.0')
     .option('--max-rooms <n>', 'most rooms at once (capacity registered with the Matcher)', maxRoomsArg, 100)
@@ -70,7 +73,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     .option('--public-addr <host:port>', 'address clients reach this server at (default: host:port, 0.0.0.0 as 127.0.0.1)', hostPortArg)
     .addHelpText('after', `\nEnvironment: ${Object.keys(roomEnv).join(', ')} (ROOM_HEARTBEAT_INTERVAL_MS=0: the Matcher's)`)
     .parse(argv);
-  const flags = program.opts<{ port: number; host: string; maxRooms: number; matcher: string; publicAddr?: string }>();
+  const flags = program.opts<{ port: number; host: string; maxRooms: number; matcher: string; publicAddr?: string; metricsPort: number }>();
   const e = parseEnv(roomEnv, env);
   return {
     host: flags.host,
@@ -97,6 +100,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     statsLogIntervalMs: e.ROOM_STATS_LOG_INTERVAL_MS,
     maxCatchUpTicks: e.ROOM_MAX_CATCH_UP_TICKS,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    telemetry: telemetryConfig(flags.metricsPort, e),
   };
 }
 

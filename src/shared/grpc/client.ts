@@ -1,4 +1,6 @@
-import { Metadata, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { injectIntoMetadata, tracer } from '../telemetry/trace-context.js';
 
 type UnaryMethod<Req, Res> = (
   request: Req,
@@ -7,23 +9,35 @@ type UnaryMethod<Req, Res> = (
   callback: (err: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
-/** A generated unary stub method as a promise-returning function with a deadline on every call. */
+/**
+ * A generated unary stub method as a promise-returning function with a deadline on every call. Each
+ * call is a client span whose context travels in the metadata, so the server's span continues the trace.
+ */
 export function promiseUnary<Req, Res>(
   client: object,
   method: UnaryMethod<Req, Res>,
   deadlineMs: number,
 ): (request: Req, metadata?: Metadata, signal?: AbortSignal) => Promise<Res> {
-  return (request, metadata = new Metadata(), signal) =>
-    new Promise((resolve, reject) => {
+  // grpc-js puts the method's path (/package.Service/Method) on each stub method.
+  const spanName = ((method as { path?: string }).path ?? method.name).replace(/^\//, '');
+  return (request, metadata = new Metadata(), signal) => {
+    const span = tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc' } });
+    const outgoing = metadata.clone();
+    injectIntoMetadata(outgoing, trace.setSpan(context.active(), span));
+    return new Promise((resolve, reject) => {
       const cancel = (): void => call.cancel();
-      const call = method.call(client, request, metadata, { deadline: Date.now() + deadlineMs }, (err, response) => {
+      const call = method.call(client, request, outgoing, { deadline: Date.now() + deadlineMs }, (err, response) => {
         // A long-lived signal outlives many calls: do not let their listeners pile up on it.
         signal?.removeEventListener('abort', cancel);
+        span.setAttribute('rpc.grpc.status_code', err ? err.code : GrpcStatus.OK);
+        if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: GrpcStatus[err.code] });
+        span.end();
         if (err) reject(err);
         else resolve(response);
       });
       signal?.addEventListener('abort', cancel, { once: true });
     });
+  };
 }
 
 /** Metadata with `authorization: Bearer <token>`. */

@@ -2,6 +2,8 @@ import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceI
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import type { Registry } from 'prom-client';
+import { GrpcServerTelemetry } from './call-telemetry.js';
 
 export interface GrpcService {
   /** Fully-qualified name, e.g. mini.matcher.v1.Matcher, used for health status. */
@@ -23,16 +25,19 @@ const protoRoot = new URL('../../../proto/', import.meta.url).pathname;
 
 /**
  * Starts a gRPC server with the given services plus gRPC health checking and server reflection,
- * so that grpcurl and buf curl work without the .proto files.
+ * so that grpcurl and buf curl work without the .proto files. Every call of the services is traced
+ * and counted in the registry.
  */
 export async function startGrpcServer(
   services: GrpcService[],
   protoFiles: string[],
   host: string,
   port: number,
+  registry: Registry,
 ): Promise<HostedServer> {
   const server = new Server({ 'grpc.keepalive_permit_without_calls': 1 });
-  for (const service of services) server.addService(service.definition, service.implementation);
+  const telemetry = new GrpcServerTelemetry(registry);
+  for (const service of services) server.addService(service.definition, telemetry.wrap(service.definition, service.implementation));
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
   // keepCase: reflection must describe the fields by their .proto names (device_id, not deviceId).

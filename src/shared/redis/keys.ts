@@ -23,6 +23,14 @@ export class Keys {
     return `${this.prefix}match:outcome:${playerId}`;
   }
 
+  /**
+   * HASH: player id → W3C traceparent of the span that queued the player, kept while the player is
+   * queued (only when tracing is on) so the match can link to each player's enqueue.
+   */
+  ticketTrace(): string {
+    return `${this.prefix}match:trace`;
+  }
+
   /** Pub/sub channel: message = ids (space-separated) of players whose ticket or assignment changed. */
   ticketEvents(): string {
     return `${this.prefix}match:events`;

@@ -27,6 +27,11 @@ export interface ConnectTokenClaims {
   expiresAtMs: number;
   /** Random, so that two tokens for the same seat differ and a room can refuse a replay. */
   nonce: Buffer;
+  /**
+   * W3C traceparent of the call that issued the token (GetAssignment or WatchAssignment), so that the
+   * room's accept of the connect links to it in the trace; empty when tracing is off.
+   */
+  traceParent: string;
 }
 
 function createBaseConnectTokenClaims(): ConnectTokenClaims {
@@ -39,6 +44,7 @@ function createBaseConnectTokenClaims(): ConnectTokenClaims {
     issuedAtMs: 0,
     expiresAtMs: 0,
     nonce: Buffer.alloc(0),
+    traceParent: "",
   };
 }
 
@@ -67,6 +73,9 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
     }
     if (message.nonce.length !== 0) {
       writer.uint32(66).bytes(message.nonce);
+    }
+    if (message.traceParent !== "") {
+      writer.uint32(74).string(message.traceParent);
     }
     return writer;
   },
@@ -148,6 +157,14 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
             message.nonce = Buffer.from(reader.bytes());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.traceParent = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -194,6 +211,11 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
         ? globalThis.Number(object.expires_at_ms)
         : 0,
       nonce: isSet(object.nonce) ? Buffer.from(bytesFromBase64(object.nonce)) : Buffer.alloc(0),
+      traceParent: isSet(object.traceParent)
+        ? globalThis.String(object.traceParent)
+        : isSet(object.trace_parent)
+        ? globalThis.String(object.trace_parent)
+        : "",
     };
   },
 
@@ -223,6 +245,9 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
     if (message.nonce.length !== 0) {
       obj.nonce = base64FromBytes(message.nonce);
     }
+    if (message.traceParent !== "") {
+      obj.traceParent = message.traceParent;
+    }
     return obj;
   },
 
@@ -239,6 +264,7 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
     message.issuedAtMs = object.issuedAtMs ?? 0;
     message.expiresAtMs = object.expiresAtMs ?? 0;
     message.nonce = object.nonce ?? Buffer.alloc(0);
+    message.traceParent = object.traceParent ?? "";
     return message;
   },
 };
