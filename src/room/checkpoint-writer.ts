@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../shared/redis/keys.js';
 import type { RoomInfoView } from './room-views.js';
@@ -23,6 +23,7 @@ export interface CheckpointOptions {
  * Writes checkpoints and info changes to Redis, everything due in a tick as ONE pipeline, never
  * blocking the tick: while a write is in flight, newer states replace queued ones. With Redis
  * unreachable the due checkpoints are skipped and counted (the game goes on); info changes wait.
+ * Every due checkpoint is counted once: written, skipped, refused or failed.
  */
 export class CheckpointWriter {
   private readonly checkpoints = new Map<string, World>();
@@ -43,31 +44,42 @@ export class CheckpointWriter {
     for (const world of worlds) this.checkpoints.set(world.roomId, world);
     for (const { roomId, view } of infos) this.infos.set(roomId, view);
     if (!this.inFlight && (this.checkpoints.size > 0 || this.infos.size > 0)) {
-      this.inFlight = this.flush()
-        .catch((err: unknown) => this.log.error({ err }, 'checkpoint flush failed'))
-        .finally(() => (this.inFlight = undefined));
+      this.inFlight = this.flushQueued().finally(() => (this.inFlight = undefined));
     }
   }
 
   /** Waits for the write in flight, then writes what is queued (the final checkpoints at shutdown). */
   async drain(): Promise<void> {
     await this.inFlight;
-    if (this.checkpoints.size > 0 || this.infos.size > 0) await this.flush();
+    if (this.checkpoints.size > 0 || this.infos.size > 0) await this.flushQueued();
   }
 
-  private async flush(): Promise<void> {
+  /** Takes the queue and writes it; never rejects. */
+  private async flushQueued(): Promise<void> {
     const worlds = [...this.checkpoints.values()];
     const infos = [...this.infos.entries()];
     this.checkpoints.clear();
     this.infos.clear();
+    try {
+      await this.flush(worlds, infos);
+    } catch (err) {
+      // A bug, not Redis: these checkpoints are lost (the next ones are due in a few ticks).
+      this.stats.checkpointsNotWritten('failed', worlds.length);
+      this.log.error({ err }, 'checkpoint flush failed');
+    }
+  }
+
+  private async flush(worlds: World[], infos: [string, RoomInfoView][]): Promise<void> {
     if (this.redis.status !== 'ready') return this.failed(worlds.length, infos, new Error(`redis ${this.redis.status}`));
     const pipeline = this.redis.pipeline();
     // All rooms due this tick in a few script calls rather than one call per room.
-    const batches: World[][] = [];
-    for (let i = 0; i < worlds.length; i += checkpointsPerCall) batches.push(worlds.slice(i, i + checkpointsPerCall));
+    const batches: { world: World; bytes: Buffer }[][] = [];
+    for (let i = 0; i < worlds.length; i += checkpointsPerCall) {
+      batches.push(worlds.slice(i, i + checkpointsPerCall).map((world) => ({ world, bytes: Buffer.from(encodeWorld(world)) })));
+    }
     for (const batch of batches) {
-      const keys = batch.map((world) => this.keys.roomCheckpoint(world.roomId));
-      const args = batch.flatMap((world) => [Buffer.from(encodeWorld(world)), world.owner, world.epoch]);
+      const keys = batch.map(({ world }) => this.keys.roomCheckpoint(world.roomId));
+      const args = batch.flatMap(({ world, bytes }) => [bytes, world.owner, world.epoch]);
       queueScript(pipeline, 'write-checkpoint', keys, [this.options.ttlMs, ...args]);
     }
     for (const [roomId, view] of infos) {
@@ -83,11 +95,17 @@ export class CheckpointWriter {
     batches.forEach((batch, b) => {
       const [err, codes] = replies[b] ?? [new Error('no reply'), []];
       if (err) {
-        skipped += batch.length;
+        // Redis answered with an error (out of memory, a broken script): it is up, but the write failed.
+        if (err instanceof ReplyError) {
+          this.stats.checkpointsNotWritten('failed', batch.length);
+          this.log.error({ err: err.message, checkpoints: batch.length }, 'checkpoint write failed');
+        } else {
+          skipped += batch.length;
+        }
         return;
       }
-      batch.forEach((world, i) => {
-        if (Number((codes as number[])[i]) === 1) this.stats.checkpointsWritten += 1;
+      batch.forEach(({ world, bytes }, i) => {
+        if (Number((codes as number[])[i]) === 1) this.stats.checkpointWritten(bytes.length);
         else this.refused(world);
       });
     });
@@ -98,14 +116,14 @@ export class CheckpointWriter {
   }
 
   private refused(world: World): void {
-    this.stats.checkpointsRefused += 1;
+    this.stats.checkpointsNotWritten('refused', 1);
     this.log.warn({ room_id: world.roomId, epoch: world.epoch }, 'checkpoint refused: another server holds a newer state of the room');
     this.options.onRefused(world.roomId);
   }
 
   /** Counts skipped checkpoints and puts failed info changes back, unless a newer one is queued. */
   private failed(skipped: number, infos: [string, RoomInfoView][], err: unknown): void {
-    this.stats.checkpointsSkipped += skipped;
+    this.stats.checkpointsNotWritten('skipped', skipped);
     for (const [roomId, view] of infos) if (!this.infos.has(roomId)) this.infos.set(roomId, view);
     if (!this.failing) this.log.warn({ err: err instanceof Error ? err.message : String(err), skipped }, 'checkpoints skipped: redis unavailable');
     this.failing = true;

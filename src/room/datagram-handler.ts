@@ -1,7 +1,11 @@
 import { performance } from 'node:perf_hooks';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { slotToJSON } from '../gen/mini/matcher/v1/matcher.js';
 import type { ConnectTokenClaims } from '../gen/mini/room/v1/connect_token.js';
 import { RefusedReason, type Packet } from '../gen/mini/room/v1/packets.js';
+import { linksTo, tracer } from '../shared/telemetry/trace-context.js';
+import type { DropReason } from './drop-reason.js';
 import { decodeClientPacket } from './net/codec.js';
 import type { ConnectGate } from './net/connect-gate.js';
 import type { Peer } from './net/peer.js';
@@ -71,14 +75,38 @@ export class DatagramHandler {
     if (dropped) stats.drop(dropped);
   }
 
-  private async connect(claims: ConnectTokenClaims, peer: Peer): Promise<void> {
+  /**
+   * A verified token's connect, traced as `room.accept_connect` (linked to the Matcher call that
+   * issued the token), with the room's lookup, restore and Redis reads under it.
+   */
+  private connect(claims: ConnectTokenClaims, peer: Peer): Promise<void> {
+    const attributes = { 'room.id': claims.roomId, 'room.player_id': claims.playerId, 'room.slot': slotToJSON(claims.slot) };
+    const options = { kind: SpanKind.SERVER, links: linksTo(claims.traceParent), attributes };
+    return tracer.startActiveSpan('room.accept_connect', options, async (span) => {
+      try {
+        const refused = await this.seat(claims, peer, span);
+        if (refused) span.setStatus({ code: SpanStatusCode.ERROR, message: `refused: ${refused}` });
+      } catch (err) {
+        span.recordException(err as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'internal' });
+        throw err;
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  /** Hosts the room if need be and seats the player; returns why it refused, if it did. */
+  private async seat(claims: ConnectTokenClaims, peer: Peer, span: Span): Promise<DropReason | undefined> {
     const { host, stats } = this.deps;
     const { roomId } = claims;
     const hosting = host.has(roomId) ? 'hosted' : host.isOver(roomId) ? 'room_gone' : await this.hostRoom(roomId);
     // The room may have finished while it was being looked up.
     if (hosting !== 'hosted' || !host.has(roomId)) {
-      stats.drop(hosting === 'wrong_room' ? 'wrong_room' : 'room_gone');
-      return this.deps.send(peer, { refused: { reason: RefusedReason.REFUSED_REASON_ROOM_GONE } });
+      const drop = hosting === 'wrong_room' ? 'wrong_room' : 'room_gone';
+      stats.drop(drop);
+      this.deps.send(peer, { refused: { reason: RefusedReason.REFUSED_REASON_ROOM_GONE } });
+      return drop;
     }
     const outcome = host.seat(roomId, {
       slot: claims.slot as PlayerSlot,
@@ -91,9 +119,12 @@ export class DatagramHandler {
     });
     if ('refuse' in outcome) {
       stats.drop(outcome.drop);
-      return this.deps.send(peer, { refused: { reason: outcome.refuse } });
+      this.deps.send(peer, { refused: { reason: outcome.refuse } });
+      return outcome.drop;
     }
+    span.setAttribute('room.resumed', outcome.welcome.resumed);
     this.deps.send(peer, { welcome: outcome.welcome });
+    return undefined;
   }
 
   /** Creates or restores a room on its first connect; concurrent connects to it share one lookup. */
@@ -121,9 +152,12 @@ export class DatagramHandler {
     }
     const session = host.addRoom(found.world);
     const restoreMs = performance.now() - startedMs;
-    stats.restores += 1;
-    stats.lastRestoreMs = restoreMs;
+    stats.restored(restoreMs);
     const { tick, epoch, owner } = session.world;
+    // Recorded once done, from the start of the lookup: whether it is a restore shows only in the answer.
+    tracer
+      .startSpan('room.restore', { startTime: startedMs, attributes: { 'room.id': roomId, 'room.tick': tick, 'room.epoch': epoch } })
+      .end();
     log.info({ room_id: roomId, tick, epoch, previous_owner: found.world.owner, owner, restore_duration_ms: restoreMs }, 'room restored from checkpoint');
     return 'hosted';
   }

@@ -4,9 +4,12 @@ import type { Packet } from '../gen/mini/room/v1/packets.js';
 import { loadRoomServerConfig } from '../shared/config/room.js';
 import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
+import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
+import { countRedisErrors } from '../shared/metrics/redis-metrics.js';
 import { closeRedis, createRedis, waitForRedis } from '../shared/redis/client.js';
 import { Keys } from '../shared/redis/keys.js';
 import { deriveRoomKeys } from '../shared/secrets.js';
+import { startTracing } from '../shared/telemetry/tracing.js';
 import { sweepAssignedRooms } from './abandon-sweep.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { DatagramHandler } from './datagram-handler.js';
@@ -30,10 +33,12 @@ import { FixedStepTicker } from './ticker.js';
 
 runMain(async () => {
   const config = loadRoomServerConfig(process.argv, process.env);
+  const tracing = startTracing({ service: 'room', enabled: config.telemetry.tracingEnabled });
   const log = createLogger('room', config.logLevel);
   if (config.roomSecretIsDevDefault) log.warn('ROOM_SECRET not set: using the development secret; set it in production');
   const owner = randomUUID();
-  const stats = new RoomServerStats();
+  const registry = createMetricsRegistry();
+  const stats = new RoomServerStats(registry);
   const tickStats = new TickStats();
   const rules = roomRules(config);
   const roomKeys = deriveRoomKeys(config.roomSecret);
@@ -43,6 +48,7 @@ runMain(async () => {
   let onDatagram: (bytes: Buffer, peer: Peer) => void = () => {};
   const endpoint = await UdpEndpoint.bind(config.host, config.port, (bytes, peer) => onDatagram(bytes, peer), log);
   const publicAddr = config.publicAddr ?? `${reachableHost(config.host)}:${endpoint.port}`;
+  const metricsServer = await startMetricsServer(registry, config.host, config.telemetry.metricsPort);
   const send = (peer: Peer, packet: Packet): void => endpoint.send(peer, encodePacket(packet));
 
   const redis = createRedis(
@@ -50,16 +56,13 @@ runMain(async () => {
     log,
   );
   defineRoomScripts(redis);
+  countRedisErrors(redis, 'room', registry);
   const host = new RoomHost({ rules, send, stats, log, owner, newConnectionId: randomConnectionId });
   const checkpointOptions = { addr: publicAddr, ttlMs: config.checkpointTtlSec * 1000, onRefused: (roomId: string) => host.evict(roomId) };
   const writer = new CheckpointWriter(redis, keys, checkpointOptions, stats, log);
   const store = new RoomStore(redis, keys, publicAddr, log);
   const calls = connectRegistry(config.matcherAddr, roomKeys.registryBearer, config.rpcDeadlineMs);
   const load = () => ({ ...host.load(), ...tickStats.read(performance.now()) });
-  const loadFields = (): object => {
-    const { activeRooms, players, tickRate, tickDurationP99Ms } = load();
-    return { active_rooms: activeRooms, players, tick_rate: tickRate, tick_duration_p99_ms: tickDurationP99Ms };
-  };
   const link = new RegistryLink(
     calls,
     { addr: publicAddr, capacity: config.maxRooms, retryMs: config.registryRetryMs, heartbeatIntervalMs: config.heartbeatIntervalMs },
@@ -82,14 +85,20 @@ runMain(async () => {
     for (const { roomId, result } of report.ended) reporter.enqueue(roomId, result);
     const endedMs = performance.now();
     tickStats.record(endedMs, endedMs - startedMs);
+    stats.ticked(endedMs - startedMs);
   });
+  stats.watch({ load: () => host.load(), tickRate: () => tickStats.read(performance.now()).tickRate, droppedTicks: () => ticker.droppedTicks });
   const isLoading = (roomId: string): boolean => handler.isLoading(roomId);
   const sweepDeps = { store, host, reporter, isLoading, abandonTimeoutMs: config.abandonTimeoutSec * 1000, log };
   const sweepTimer = setInterval(() => {
     sweepAssignedRooms(sweepDeps, Date.now()).catch((err: unknown) => log.debug({ err: (err as Error).message }, 'room sweep skipped'));
   }, config.sweepIntervalMs);
+  // The metrics, read back; the windowed p99 is the heartbeat's (a histogram has no window).
   const statsTimer = setInterval(() => {
-    log.info({ ...stats.toJSON(), ...loadFields(), ticks_dropped_total: ticker.droppedTicks }, 'room server stats');
+    stats.read().then(
+      (fields) => log.info({ ...fields, tick_duration_p99_ms: tickStats.read(performance.now()).tickDurationP99Ms }, 'room server stats'),
+      (err: unknown) => log.warn({ err }, 'room server stats unreadable'),
+    );
   }, config.statsLogIntervalMs);
 
   await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: rooms run, checkpoints wait'));
@@ -97,7 +106,13 @@ runMain(async () => {
   onDatagram = (bytes, peer) => handler.onDatagram(bytes, peer);
   ticker.start();
   link.start();
-  announceListening(log, 'room', config.host, endpoint.port, { public_addr: publicAddr, owner, matcher: config.matcherAddr, capacity: config.maxRooms });
+  announceListening(log, 'room', config.host, endpoint.port, {
+    public_addr: publicAddr,
+    owner,
+    matcher: config.matcherAddr,
+    capacity: config.maxRooms,
+    metrics_port: metricsServer.port,
+  });
 
   onShutdown(log, config.shutdownDeadlineMs, async () => {
     onDatagram = () => {}; // stop accepting: no room may start after the final checkpoints are taken
@@ -108,10 +123,12 @@ runMain(async () => {
     writer.write(host.liveWorlds(), []);
     await Promise.all([link.deregister(), writer.drain(), reporter.flush()]);
     reporter.stop();
-    log.info({ ...stats.toJSON(), rooms_checkpointed: host.liveWorlds().length }, 'final checkpoints written');
+    log.info({ ...(await stats.read()), rooms_checkpointed: host.liveWorlds().length }, 'final checkpoints written');
     await endpoint.close();
     calls.close();
     await closeRedis(redis);
+    await metricsServer.close();
+    await tracing.shutdown(1000);
   });
 });
 

@@ -7,7 +7,7 @@ import type { RoomInfoView } from './room-views.js';
 import { RoomSession, type SeatOutcome, type SeatRequest, type SessionDeps } from './room-session.js';
 import { Seats } from './seats.js';
 import { paddleOf, type World } from './sim/world.js';
-import type { DropReason } from './stats.js';
+import type { DropReason } from './drop-reason.js';
 
 /** What a room host needs: the session dependencies, this process's owner id, and connection ids. */
 export interface HostDeps extends Omit<SessionDeps, 'seats'> {

@@ -138,7 +138,7 @@ export class RoomSession {
     const right = seats.get(this.roomId, Slot.SLOT_RIGHT)?.inputs.next(this.world.right.lastInputSeq);
     this.apply(step(this.world, { left, right }, rules.sim));
     const ended = this.takeUnreported();
-    if (ended && away > 0) this.deps.stats.reconnectFailed += Math.min(away, this.countSlots(SlotStatus.SLOT_STATUS_FORFEITED));
+    if (ended && away > 0) this.deps.stats.reconnectFailed(Math.min(away, this.countSlots(SlotStatus.SLOT_STATUS_FORFEITED)));
     this.sendSnapshots();
     return { checkpoint: ended !== undefined || this.world.tick % rules.checkpointIntervalTicks === 0, ended, finished: false };
   }
@@ -162,11 +162,11 @@ export class RoomSession {
         const kind = away ? RoomEventKind.ROOM_EVENT_KIND_OPPONENT_RECONNECTING : RoomEventKind.ROOM_EVENT_KIND_OPPONENT_RECONNECTED;
         const opponent = this.deps.seats.get(this.roomId, opponentOf(event.slot));
         if (opponent) this.deps.send(opponent.peer, eventPacket(kind, event.slot, event.tick));
-        if (!away) this.deps.stats.reconnectSuccess += 1;
+        if (!away) this.deps.stats.reconnected();
       } else if (event.kind === 'ended') {
         const result = (this.unreported = gameResultOf(this.world));
         this.broadcast(eventPacket(RoomEventKind.ROOM_EVENT_KIND_GAME_ENDED, Slot.SLOT_UNSPECIFIED, event.tick, result));
-        this.deps.stats.gamesEnded += 1;
+        this.deps.stats.gameEnded();
         this.deps.log.info({ room_id: this.roomId, reason: endReasonToJSON(result.reason), winner_id: result.winnerId, ticks: result.ticks }, 'game ended');
       }
     }

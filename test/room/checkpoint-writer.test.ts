@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { CheckpointWriter } from '../../src/room/checkpoint-writer.js';
 import { defineRoomScripts } from '../../src/room/scripts.js';
 import { decodeWorld } from '../../src/room/sim/checkpoint.js';
@@ -8,6 +9,7 @@ import { createWorld, type World } from '../../src/room/sim/world.js';
 import { RoomServerStats } from '../../src/room/stats.js';
 import { closeRedis, createRedis, waitForRedis } from '../../src/shared/redis/client.js';
 import { Keys } from '../../src/shared/redis/keys.js';
+import { parsePromText, sampleValue } from '../support/prom-text.js';
 import { RedisServer } from '../support/redis-server.js';
 import { config } from './sim/sim-fixture.js';
 
@@ -36,14 +38,23 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
   }
   const world = (roomId: string, owner: string, epoch: number, tick: number): World => ({ ...createWorld(roomId, config, 1), owner, epoch, tick });
   const stored = async (roomId: string): Promise<World> => decodeWorld((await check.getBuffer(`room:${roomId}:checkpoint`))!);
+  /** Stats in a registry of their own, and the checkpoint writes it shows for a result. */
+  const newStats = () => {
+    const registry = new Registry();
+    const writes = async (result: string) => sampleValue(parsePromText(await registry.metrics()), 'room_checkpoint_writes_total', { result });
+    return { stats: new RoomServerStats(registry), writes, registry };
+  };
 
   it('writes every due room in one go with a TTL, and never lets a stale owner overwrite a newer one', async () => {
-    const stats = new RoomServerStats();
+    const { stats, writes, registry } = newStats();
     const refused: string[] = [];
     const w = writer(stats, refused);
     w.write([world('r1', 'old-server', 1, 10), world('r2', 'old-server', 1, 10)], []);
     await w.drain();
-    expect(stats.checkpointsWritten).to.equal(2);
+    expect(await writes('written')).to.equal(2);
+    const samples = parsePromText(await registry.metrics());
+    expect(sampleValue(samples, 'room_checkpoint_size_bytes_count')).to.equal(2);
+    expect(sampleValue(samples, 'room_checkpoint_size_bytes_sum')).to.equal(2 * (await check.strlen('room:r1:checkpoint')));
     expect(await check.pttl('room:r1:checkpoint')).to.be.within(29_000, 30_000);
 
     // A new server took r1 over (epoch 2); the old one must not write r1 again, but may go on with r2.
@@ -54,7 +65,7 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(await stored('r1')).to.include({ owner: 'new-server', epoch: 2, tick: 12 });
     expect(await stored('r2')).to.include({ owner: 'old-server', tick: 15 });
     expect(refused).to.deep.equal(['r1']);
-    expect(stats.checkpointsRefused).to.equal(1);
+    expect(await writes('refused')).to.equal(1);
 
     // Same epoch, another owner: refused too (two servers restoring the same room at once).
     w.write([world('r1', 'third-server', 2, 20)], []);
@@ -62,11 +73,22 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(await stored('r1')).to.include({ owner: 'new-server', tick: 12 });
   });
 
+  it('counts a checkpoint Redis answers with an error as failed, not skipped', async () => {
+    const { stats, writes } = newStats();
+    const w = writer(stats);
+    await check.hset('room:broken:checkpoint', 'not', 'a string');
+    w.write([world('broken', 'me', 1, 5)], []);
+    await w.drain();
+    w.write([world('fine', 'me', 1, 5)], []);
+    await w.drain();
+    expect([await writes('failed'), await writes('skipped'), await writes('written')]).to.deep.equal([1, 0, 1]);
+  });
+
   it('updates room info only for a running room of this server', async () => {
     await check.hset('room:mine:info', 'addr', addr, 'status', 'assigned', 'player_count', 2);
     await check.hset('room:over:info', 'addr', addr, 'status', 'ended', 'player_count', 0);
     await check.hset('room:theirs:info', 'addr', '10.0.0.1:7777', 'status', 'assigned');
-    const w = writer(new RoomServerStats());
+    const w = writer(newStats().stats);
     const view = { status: 'playing', playerCount: 1 } as const;
     w.write([], [{ roomId: 'mine', view }, { roomId: 'over', view }, { roomId: 'theirs', view }, { roomId: 'unknown', view }]);
     await w.drain();
@@ -77,12 +99,13 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
   });
 
   it('skips and counts checkpoints while Redis is down, and writes again once it is back', async () => {
-    const stats = new RoomServerStats();
+    const { stats, writes } = newStats();
     const w = writer(stats);
     await server.kill();
     w.write([world('r1', 'me', 1, 5), world('r2', 'me', 1, 5)], [{ roomId: 'r1', view: { status: 'playing', playerCount: 2 } }]);
     await w.drain();
-    expect(stats.checkpointsSkipped).to.equal(2);
+    expect(await writes('skipped')).to.equal(2);
+    expect(await writes('failed')).to.equal(0);
     await server.restart();
     await waitForRedis(redis, 5000);
     await check.hset('room:r1:info', 'addr', addr, 'status', 'assigned');

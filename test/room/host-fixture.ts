@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import type { Packet, RoomEvent, Snapshot, Welcome } from '../../src/gen/mini/room/v1/packets.js';
 import { samePeer, type Peer } from '../../src/room/net/peer.js';
 import { RoomHost, type HostTick } from '../../src/room/room-host.js';
@@ -28,7 +29,7 @@ export const bobPeer: Peer = { address: '10.0.0.2', port: 5000 };
  */
 export class HostHarness {
   readonly sent: { peer: Peer; packet: Packet }[] = [];
-  readonly stats = new RoomServerStats();
+  readonly stats = new RoomServerStats(new Registry());
   readonly host: RoomHost;
   nowMs = 0;
   /** Seats that send a keepalive before every tick; delete one to make that player go silent. */

@@ -23,7 +23,7 @@ function playing(): HostHarness {
 }
 
 describe('room host: silence, reconnection and departures (pure, no sockets)', () => {
-  it('holds the game for a player silent past the timeout, tells the opponent, and lets them back with a new connection', () => {
+  it('holds the game for a player silent past the timeout, tells the opponent, and lets them back with a new connection', async () => {
     const h = playing();
     h.talking.delete(1);
     const reports = h.ticks(70);
@@ -42,7 +42,7 @@ describe('room host: silence, reconnection and departures (pure, no sockets)', (
     const back = h.seat(LEFT, { peer: newAlicePeer, nonce: 'n-alice-2' });
     expect(back).to.include({ resumed: true, connectionId: 3 });
     expect(h.eventsTo(bobPeer).at(-1)).to.include({ kind: OPPONENT_RECONNECTED, slot: Slot.SLOT_LEFT, tick: back.tick });
-    expect(h.stats.reconnectSuccess).to.equal(1);
+    expect((await h.stats.read()).reconnect_success_total).to.equal(1);
     h.ticks(rules.sim.resumeCountdownTicks + 1);
     expect(h.snapshotsTo(newAlicePeer).at(-1)!.phase).to.equal(RoomPhase.ROOM_PHASE_PLAYING);
   });
@@ -81,7 +81,7 @@ describe('room host: silence, reconnection and departures (pure, no sockets)', (
     expect(h.snapshotsTo(newAlicePeer)).to.have.length.greaterThan(0);
   });
 
-  it('ends the game by forfeit when the grace runs out, reports it once, and forgets the room after the linger', () => {
+  it('ends the game by forfeit when the grace runs out, reports it once, and forgets the room after the linger', async () => {
     const h = playing();
     h.talking.delete(1);
     const reports = h.ticks(70 + rules.sim.reconnectGraceTicks + rules.lingerTicks);
@@ -89,20 +89,20 @@ describe('room host: silence, reconnection and departures (pure, no sockets)', (
     expect(ended).to.have.length(1);
     expect(ended[0]!.result).to.deep.include({ reason: EndReason.END_REASON_FORFEIT, winnerId: 'bob' });
     expect(reports.find((r) => r.ended.length > 0)!.checkpoints[0]!.phase, 'final checkpoint').to.equal(RoomPhase.ROOM_PHASE_ENDED);
-    expect(h.stats.reconnectFailed).to.equal(1);
+    expect(await h.stats.read()).to.include({ reconnect_failed_total: 1, games_ended_total: 1 });
     expect(h.eventsTo(bobPeer).filter((e) => e.kind === GAME_ENDED).length).to.be.at.least(1);
     expect(h.host.has('room-1')).to.equal(false);
     expect(h.host.isOver('room-1')).to.equal(true);
     expect(h.host.load()).to.deep.equal({ activeRooms: 0, players: 0 });
   });
 
-  it('ends the game at once when a player disconnects: the seat is not held', () => {
+  it('ends the game at once when a player disconnects: the seat is not held', async () => {
     const h = playing();
     expect(h.host.receive({ kind: 'disconnect', body: { connectionId: 1 } }, alicePeer, h.nowMs)).to.equal(undefined);
     expect(h.eventsTo(bobPeer).map((e) => e.kind)).to.deep.equal([GAME_ENDED]);
     const [next] = h.ticks(1);
     const scores = [{ playerId: 'alice', score: 0 }, { playerId: 'bob', score: 0 }];
     expect(next!.ended).to.deep.equal([{ roomId: 'room-1', result: { reason: EndReason.END_REASON_FORFEIT, winnerId: 'bob', scores, ticks: 20 } }]);
-    expect(h.stats.reconnectFailed).to.equal(0);
+    expect(await h.stats.read()).to.include({ reconnect_failed_total: 0, games_ended_total: 1 });
   });
 });

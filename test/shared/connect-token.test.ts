@@ -12,6 +12,7 @@ const claims = {
   opponentId: 'player-b',
   issuedAtMs: 1000,
   expiresAtMs: 31000,
+  traceParent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
 };
 
 describe('connect tokens', () => {

@@ -1,5 +1,5 @@
 import { Packet } from '../../gen/mini/room/v1/packets.js';
-import type { DropReason } from '../stats.js';
+import type { DropReason } from '../drop-reason.js';
 
 /** Largest datagram either side sends or accepts (packets.proto): fits any path MTU unfragmented. */
 export const maxPacketBytes = 1200;

@@ -2,7 +2,7 @@ import { Slot } from '../../gen/mini/matcher/v1/matcher.js';
 import type { ConnectTokenClaims } from '../../gen/mini/room/v1/connect_token.js';
 import { RefusedReason, type ConnectRequest, type ConnectResponse } from '../../gen/mini/room/v1/packets.js';
 import { verifyConnectToken, type TokenRejection } from '../../shared/connect-token.js';
-import type { DropReason } from '../stats.js';
+import type { DropReason } from '../drop-reason.js';
 import type { ChallengeCookies } from './challenge.js';
 import { encodePacket } from './codec.js';
 import type { Peer } from './peer.js';

@@ -20,6 +20,8 @@ export function createRedis(options: RedisClientOptions, log: Logger): Redis {
   const redis = new Redis(options.url, {
     connectionName: options.connectionName,
     enableOfflineQueue: false,
+    // CLIENT SETINFO, sent on every connect, is unknown before Redis 7.2: its refusal would count as an error.
+    disableClientInfo: true,
     enableAutoPipelining: true,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: options.commandTimeoutMs * 2,
