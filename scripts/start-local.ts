@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole system on this machine — Redis (reused or started with AOF), the Matcher,
  * the REST gateway and three room servers (the seed's §11.3 layout) — with their logs on stdout.
+ * Each process serves Prometheus metrics on the port deploy/prometheus/prometheus.yml scrapes.
  * Ctrl-C stops everything in order.
  */
 import { loadLocalSystemConfig } from '../src/shared/config/local-system.js';
@@ -19,24 +20,31 @@ async function stopAll(): Promise<void> {
 }
 
 try {
-  const matcher = await ServiceProcess.start('src/matcher/main.ts', ['--port', String(config.matcherPort)], env, { echo, ownGroup: true });
+  const matcher = await ServiceProcess.start(
+    'src/matcher/main.ts',
+    ['--port', String(config.matcherPort), '--metrics-port', String(config.metricsPorts.matcher)],
+    env,
+    { echo, ownGroup: true },
+  );
   started.push(matcher);
   const gateway = await ServiceProcess.start(
     'src/gateway/main.ts',
-    ['--port', String(config.gatewayPort), '--matcher', `127.0.0.1:${matcher.port}`],
+    ['--port', String(config.gatewayPort), '--matcher', `127.0.0.1:${matcher.port}`, '--metrics-port', String(config.metricsPorts.gateway)],
     env,
     { echo, ownGroup: true },
   );
   started.push(gateway);
-  for (const port of config.roomPorts) {
+  for (const [i, port] of config.roomPorts.entries()) {
+    const metricsPort = String(config.metricsPorts.rooms[i]);
     const room = await ServiceProcess.start(
       'src/room/main.ts',
-      ['--port', String(port), '--host', '127.0.0.1', '--matcher', `127.0.0.1:${matcher.port}`],
+      ['--port', String(port), '--host', '127.0.0.1', '--matcher', `127.0.0.1:${matcher.port}`, '--metrics-port', metricsPort],
       env,
       { echo, ownGroup: true },
     );
     started.push(room);
   }
+  const metrics = config.metricsPorts;
   const redisNote = { given: 'from REDIS_URL', reused: 'already running, reused', started: 'started here, AOF in .data/redis' }[redis.origin];
   process.stdout.write(
     [
@@ -47,6 +55,8 @@ try {
       `  Room servers     UDP ${config.roomPorts.map((port) => `127.0.0.1:${port}`).join(', ')}`,
       '  Play:            npm run play   (in two terminals, or against a bot: npm run bot)',
       `  Redis            ${redis.url}  (${redisNote})`,
+      `  Metrics          GET /metrics on Matcher :${metrics.matcher}, gateway :${metrics.gateway}, room servers ${metrics.rooms.map((port) => `:${port}`).join(', ')}`,
+      '                   prometheus --config.file=deploy/prometheus/prometheus.yml scrapes them (Grafana: deploy/OBSERVABILITY.md)',
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),
