@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Assignment, DequeueResponse, EnqueueResponse, WatchAssignmentResponse } from '../gen/mini/matcher/v1/matcher.js';
 import { isTerminalStatus } from '../client/assignment-watch.js';
 import { backoffDelayMs, defaultBackoff, delay, type BackoffPolicy } from '../client/backoff.js';
@@ -7,7 +8,6 @@ import { findMatch } from '../client/find-match.js';
 import { retryUnavailable } from '../client/retry.js';
 import type { RpcRecorder } from './load-metrics.js';
 import { assignmentOfJson, dequeueResponseOfJson, enqueueResponseOfJson, RestCallError, restErrorOf, watchResponseOfJson } from './rest-json.js';
-import { SseParser } from './sse-parser.js';
 import { timedCall, timedWatch, type LoadMatchmaking } from './timed-calls.js';
 
 /** Deadline of each REST call, as the gRPC client's (each retry gets a new one). */
@@ -105,10 +105,12 @@ export class RestMatchmaking implements LoadMatchmaking {
         throw fetchFailure(err, signal, undefined);
       });
       if (!response.ok || !response.body) throw restErrorOf(response.status, await response.json().catch(() => undefined));
-      const parser = new SseParser();
+      const events: EventSourceMessage[] = [];
+      const parser = createParser({ onEvent: (event) => events.push(event) });
       const decoder = new TextDecoder();
       for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
+        parser.feed(decoder.decode(chunk, { stream: true }));
+        for (const event of events.splice(0)) {
           if (event.event === 'status') yield watchResponseOfJson(JSON.parse(event.data) as Json);
           else if (event.event === 'error') throw restErrorOf(200, JSON.parse(event.data));
         }

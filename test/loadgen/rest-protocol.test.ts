@@ -3,22 +3,8 @@ import { expect } from 'chai';
 import { Slot, TicketStatus } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { toClientError } from '../../src/client/errors.js';
 import { restErrorOf, watchResponseOfJson } from '../../src/loadgen/rest-json.js';
-import { SseParser } from '../../src/loadgen/sse-parser.js';
 
 describe('loadgen REST matchmaking: the gateway’s wire format (pure)', () => {
-  it('parses Server-Sent Events however the chunks fall, skipping comments', () => {
-    const stream = ': keepalive\n\nevent: status\ndata: {"status":"QUEUED"}\n\nevent: status\r\ndata: {"a":\r\ndata: 1}\r\n\r\n';
-    for (const size of [1, 3, 7, stream.length]) {
-      const parser = new SseParser();
-      const events = [];
-      for (let i = 0; i < stream.length; i += size) events.push(...parser.push(stream.slice(i, i + size)));
-      expect(events, `chunks of ${size}`).to.deep.equal([
-        { event: 'status', data: '{"status":"QUEUED"}' },
-        { event: 'status', data: '{"a":\n1}' },
-      ]);
-    }
-  });
-
   it('turns a watch event into the proto message the client library’s findMatch reads', () => {
     const json = {
       status: 'ASSIGNED',

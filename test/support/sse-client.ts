@@ -1,3 +1,5 @@
+import { createParser } from 'eventsource-parser';
+
 /** One Server-Sent Event as received: its name and parsed JSON data. */
 export interface SseEvent {
   event: string;
@@ -15,7 +17,10 @@ export class SseClient {
   readonly closed: Promise<void>;
   /** Why reading stopped, when it was not the end of the stream or an abort. */
   error: unknown;
-  private buffer = '';
+  private readonly parser = createParser({
+    onEvent: ({ event, data }) => this.events.push({ event: event ?? 'message', data: JSON.parse(data) as Record<string, unknown> }),
+    onComment: (comment) => this.comments.push(comment.trim()),
+  });
 
   constructor(
     readonly response: Response,
@@ -43,26 +48,10 @@ export class SseClient {
     const decoder = new TextDecoder();
     try {
       for await (const chunk of this.response.body) {
-        this.buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        this.drain();
+        this.parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
       }
     } catch (err) {
       if (!(err instanceof Error && err.name === 'AbortError')) this.error = err;
-    }
-  }
-
-  private drain(): void {
-    for (let end = this.buffer.indexOf('\n\n'); end >= 0; end = this.buffer.indexOf('\n\n')) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
-        else if (line.startsWith('event: ')) event = line.slice('event: '.length);
-        else if (line.startsWith('data: ')) data.push(line.slice('data: '.length));
-      }
-      if (data.length > 0) this.events.push({ event, data: JSON.parse(data.join('\n')) as Record<string, unknown> });
     }
   }
 }
