@@ -14,9 +14,11 @@ import type { Redis } from 'ioredis';
 import { EnqueueRequest } from '../src/gen/mini/matcher/v1/matcher.js';
 import { connect, registryAuth } from '../test/support/grpc-clients.js';
 import { RedisServer } from '../test/support/redis-server.js';
-import { ServiceProcess, startMatcher } from '../test/support/service-process.js';
+import { ServiceProcess } from '../test/support/service-process.js';
 import { closedLoop, cpuMs, median, openLoop, percentile, pinSelf, type LoadResult } from './support/load.js';
+import { startBenchMatcher } from './support/matcher-process.js';
 import { RawGrpcChannel } from './support/raw-grpc.js';
+import { fmt, writeSummary } from './support/summary.js';
 
 const options = new Command('bench:matcher')
   .option('--seconds <n>', 'length of each measurement', Number, 5)
@@ -24,8 +26,10 @@ const options = new Command('bench:matcher')
   .option('--concurrency <n>', 'calls in flight for the throughput measurement', Number, 64)
   .option('--rate <n>', 'offered calls per second for the latency measurement', Number, 5000)
   .option('--channels <n>', 'gRPC connections the load spreads over', Number, 4)
+  .option('--json <file>', 'also write the summary figures to this file (npm run bench reads it)')
+  .option('--matcher-node-args <args>', 'node flags for the Matcher, space-separated, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"', '')
   .parse()
-  .opts<{ seconds: number; runs: number; concurrency: number; rate: number; channels: number }>();
+  .opts<{ seconds: number; runs: number; concurrency: number; rate: number; channels: number; json?: string; matcherNodeArgs: string }>();
 
 const serverCpu = 0;
 const loadCpu = 1;
@@ -93,7 +97,7 @@ await pinSelf(loadCpu);
 const redis = await RedisServer.start({ cpu: serverCpu });
 const admin = redis.client();
 await admin.config('SET', 'appendonly', 'no');
-const matcher = await startMatcher(redis.url, { LOG_LEVEL: 'warn', ROOM_SERVER_LEASE_TTL_MS: '600000' }, serverCpu);
+const matcher = await startBenchMatcher(redis.url, { LOG_LEVEL: 'warn', ROOM_SERVER_LEASE_TTL_MS: '600000' }, serverCpu, options.matcherNodeArgs);
 const noop = await ServiceProcess.start('bench/noop-matcher.ts', [], {}, { cpu: serverCpu });
 const registry = connect(matcher.address);
 try {
@@ -103,8 +107,8 @@ try {
   console.log(`throughput: ${options.concurrency} calls in flight; latency: ${options.rate}/s offered; ${options.seconds} s each; ${options.channels} connections\n`);
   const dummy = ['x'.repeat(43)];
   const results = { noopMax: [] as Measured[], matcherMax: [] as Measured[], noopRate: [] as Measured[], matcherRate: [] as Measured[] };
-const matcherPids = [matcher.child.pid, redis.pid];
-const noopPids = [noop.child.pid];
+  const matcherPids = [matcher.child.pid, redis.pid];
+  const noopPids = [noop.child.pid];
   const waits: number[] = [];
   let unassigned = 0;
   for (let run = 1; run <= options.runs; run++) {
@@ -137,6 +141,35 @@ const noopPids = [noop.child.pid];
     `  CPU per Enqueue at ${options.rate}/s:   Matcher ${cpu(results.matcherRate, 0)} µs + Redis ${cpu(results.matcherRate, 1)} µs (no-op grpc-js ${cpu(results.noopRate, 0)} µs)`,
   );
   console.log(`  enqueue → assignment at ${options.rate}/s: p50 ${percentile(waits, 50)} ms, p99 ${percentile(waits, 99)} ms (${waits.length} assigned, ${unassigned} not)`);
+  const noopP99 = med(results.noopRate, (r) => r.p99Ms);
+  writeSummary(options.json, 'bench:matcher', [
+    {
+      figure: 'Matcher Enqueue/s, saturated',
+      unit: '/s',
+      value: maxRate,
+      runs: results.matcherMax.map((r) => r.perSecond),
+      target: { atLeast: 5000 },
+      baseline: `no-op grpc-js ${fmt(noopRate)} /s`,
+      ratio: `${((maxRate / noopRate) * 100).toFixed(0)} % of no-op`,
+    },
+    {
+      figure: `Enqueue latency p99 at ${options.rate}/s offered`,
+      unit: 'ms',
+      value: med(results.matcherRate, (r) => r.p99Ms),
+      runs: results.matcherRate.map((r) => r.p99Ms),
+      target: { atMost: 20 },
+      baseline: `no-op grpc-js ${fmt(noopP99)} ms`,
+      ratio: `${(med(results.matcherRate, (r) => r.p99Ms) / noopP99).toFixed(1)}× no-op`,
+      note: `p50 ${fmt(med(results.matcherRate, (r) => r.p50Ms))} ms; CPU per Enqueue: Matcher ${cpu(results.matcherRate, 0)} µs + Redis ${cpu(results.matcherRate, 1)} µs (no-op ${cpu(results.noopRate, 0)} µs)`,
+    },
+    {
+      figure: `enqueue → assignment p99 at ${options.rate}/s`,
+      unit: 'ms',
+      value: percentile(waits, 99),
+      target: { atMost: 250 },
+      note: `p50 ${percentile(waits, 50)} ms, all runs pooled; ${unassigned} not assigned`,
+    },
+  ]);
 } finally {
   registry.close();
   admin.disconnect();

@@ -14,13 +14,15 @@ import { createRedis, waitForRedis } from '../src/shared/redis/client.js';
 import { Keys } from '../src/shared/redis/keys.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { median, pinSelf } from './support/load.js';
+import { fmt, writeSummary } from './support/summary.js';
 
 const options = new Command('bench:pass')
   .option('--players <n>', 'players in the queue', Number, 10000)
   .option('--runs <n>', 'passes to time', Number, 5)
   .option('--mmr-spread <n>', 'MMRs are spread evenly over 0..n', Number, 3000)
+  .option('--json <file>', 'also write the summary figures to this file (npm run bench reads it)')
   .parse()
-  .opts<{ players: number; runs: number; mmrSpread: number }>();
+  .opts<{ players: number; runs: number; mmrSpread: number; json?: string }>();
 
 const policy = { mmrTolerance: 200, windowGrowthPerSec: 10, windowMax: 400 };
 await pinSelf(0);
@@ -95,6 +97,18 @@ console.log(`  read queue: ${median(readMs).toFixed(1)} ms; pure pairing: ${medi
 console.log(
   `  baseline, the same room writes as one plain pipeline: ${median(baselineMs).toFixed(1)} ms (pass = ${(median(passMs) / median(baselineMs)).toFixed(2)}× that)`,
 );
+writeSummary(options.json, 'bench:pass', [
+  {
+    figure: `one matching pass over ${options.players} queued players (${lastClaimed} rooms claimed)`,
+    unit: 'ms',
+    value: median(passMs),
+    runs: passMs,
+    target: { atMost: 100 },
+    baseline: `the same room writes as one plain pipeline ${fmt(median(baselineMs))} ms`,
+    ratio: `${(median(passMs) / median(baselineMs)).toFixed(2)}× the pipeline`,
+    note: `read queue ${fmt(median(readMs))} ms, pure pairing ${median(pairMs).toFixed(2)} ms`,
+  },
+]);
 redis.disconnect();
 admin.disconnect();
 await server.stop();

@@ -28,6 +28,7 @@ import { eventually } from '../test/support/wait.js';
 import { median, percentile, pinSelf } from './support/load.js';
 import { sleep } from './support/measure.js';
 import { Cleanup, inBatches, machine, RoomStack } from './support/room-stack.js';
+import { writeSummary } from './support/summary.js';
 
 const options = new Command('bench:reconnect')
   .option('--drops <n>', 'forced drops per run', Number, 200)
@@ -38,8 +39,9 @@ const options = new Command('bench:reconnect')
   .option('--crashes <n>', 'room server SIGKILL + restarts per run', Number, 3)
   .option('--runs <n>', 'runs (medians are reported)', Number, 3)
   .option('--max-seconds <n>', 'time cap of one run', Number, 240)
+  .option('--json <file>', 'also write the summary figures to this file (npm run bench reads it)')
   .parse()
-  .opts<{ drops: number; rooms: number; downMs: string; intervalMs: number; withinMs: number; crashes: number; runs: number; maxSeconds: number }>();
+  .opts<{ drops: number; rooms: number; downMs: string; intervalMs: number; withinMs: number; crashes: number; runs: number; maxSeconds: number; json?: string }>();
 
 const serverCpu = 0;
 const loadCpu = 1;
@@ -305,3 +307,34 @@ row('checkpoint restore (restore_duration_ms)', `${med((r) => crashed(r).restore
 row('after a crash: reconnect → first snapshot', `${med((r) => crashed(r).share).toFixed(1)} %`, med((r) => p(crashed(r).reconnect, 50)), med((r) => p(crashed(r).reconnect, 99)));
 row('after a crash: SIGKILL → first snapshot', '', med((r) => p(crashed(r).killToSnapshot, 50)), med((r) => p(crashed(r).killToSnapshot, 99)));
 console.log(`  drops per run: ${runs.map((r) => r.drops.length).join(', ')}; restarts per run: ${runs.map((r) => r.crashes.length).join(', ')}`);
+
+const allDrops = runs.flatMap((r) => r.drops);
+const backInTime = allDrops.filter((d) => d.sameGame && d.durationMs <= options.withinMs).length;
+const freshP99 = med((r) => p(r.freshMs, 99));
+const reconnectP99 = med((r) => p(dropMs(r.drops), 99));
+writeSummary(options.json, 'bench:reconnect', [
+  {
+    figure: `forced drops back in the same game within ${options.withinMs} ms (all runs pooled)`,
+    unit: '%',
+    value: (100 * backInTime) / Math.max(1, allDrops.length),
+    runs: runs.map((r) => dropShare(r, r.drops)),
+    target: { atLeast: 100 },
+    baseline: `fresh connect p99 ${freshP99.toFixed(1)} ms`,
+    ratio: `reconnect p99 ${reconnectP99.toFixed(1)} ms = ${(reconnectP99 / freshP99).toFixed(2)}× fresh connect`,
+    note: `${backInTime} of ${allDrops.length} drops; after a crash ${med((r) => crashed(r).share).toFixed(1)} % back`,
+  },
+  {
+    figure: 'forced drops measured (all runs)',
+    unit: 'drops',
+    value: allDrops.length,
+    target: { atLeast: 1000 },
+  },
+  {
+    figure: 'checkpoint restore p99 (restore_duration_ms, median of the runs)',
+    unit: 'ms',
+    value: med((r) => p(crashed(r).restore, 99)),
+    runs: runs.map((r) => p(crashed(r).restore, 99)),
+    target: { atMost: 50 },
+    note: `${runs.reduce((a, r) => a + crashed(r).restore.length, 0)} restored rooms; p50 ${med((r) => p(crashed(r).restore, 50)).toFixed(1)} ms`,
+  },
+]);

@@ -25,6 +25,7 @@ import { Command } from 'commander';
 import { median, pinSelf } from './support/load.js';
 import { measureWindow, sleep, type Window } from './support/measure.js';
 import { Cleanup, inBatches, machine, RoomStack, statsLines } from './support/room-stack.js';
+import { writeSummary } from './support/summary.js';
 import { UdpSwarm } from './support/udp-swarm.js';
 import { ServiceProcess } from '../test/support/service-process.js';
 
@@ -39,6 +40,7 @@ const options = new Command('bench:rooms')
   .option('--room-log <file>', 'write the room server\'s output (JSON log lines) to this file at the end of each run')
   .option('--phase-locked', 'each player keeps a fixed send phase in the tick (default: a random one every tick)')
   .option('--room-recv-buffer <bytes>', 'what-if: the room server\'s UDP receive buffer (default: the kernel default)', Number)
+  .option('--json <file>', 'also write the summary figures to this file (npm run bench reads it)')
   .parse()
   .opts<{
     levels: string;
@@ -51,6 +53,7 @@ const options = new Command('bench:rooms')
     roomLog?: string;
     phaseLocked?: boolean;
     roomRecvBuffer?: number;
+    json?: string;
   }>();
 
 const serverCpu = 0;
@@ -259,3 +262,19 @@ const echo1000 = runs.flatMap((r) => r.echo.filter((e) => e.rooms === 500));
 if (echo1000.length > 0) {
   console.log(`  echo baseline at 1,000 players × 60 inputs/s: ${pct(median(echo1000.map((e) => e.window.cpuPercent.echo!)))} of a core`);
 }
+
+const echoAtMedian = runs.flatMap((r) => r.echo.filter((e) => e.rooms === medianLevel));
+const roomCpuAtMedian = atMedian.length > 0 ? median(atMedian.map((l) => l.window.cpuPercent.room!)) : Number.NaN;
+const echoCpuAtMedian = echoAtMedian.length > 0 ? median(echoAtMedian.map((e) => e.window.cpuPercent.echo!)) : Number.NaN;
+writeSummary(options.json, 'bench:rooms', [
+  {
+    figure: `rooms sustained in one process (every 5-s window ≥ ${sustainedTickRate} ticks/s, every player served; levels ${levels.join(',')})`,
+    unit: 'rooms',
+    value: medianLevel,
+    runs: largestRooms,
+    target: { atLeast: 500 },
+    baseline: Number.isFinite(echoCpuAtMedian) ? `bare UDP echo at ${medianLevel * 2} players: ${pct(echoCpuAtMedian)} CPU` : undefined,
+    ratio: Number.isFinite(echoCpuAtMedian) ? `room server CPU ${pct(roomCpuAtMedian)} = ${(roomCpuAtMedian / echoCpuAtMedian).toFixed(2)}× echo` : undefined,
+    note: atMedian.length > 0 ? `tick p99 ${median(atMedian.map((l) => l.tickP99Median)).toFixed(1)} ms at ${medianLevel} rooms` : undefined,
+  },
+]);
