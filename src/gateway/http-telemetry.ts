@@ -43,7 +43,8 @@ export function instrumentHttp(app: GatewayApp, registry: Registry): void {
     spans.set(request, span);
     // 'close' comes for every response, also the event streams the handler takes over from fastify.
     reply.raw.once('close', () => {
-      const status = reply.raw.statusCode;
+      // Closed before an answer was sent: the client went away (nginx's 499).
+      const status = reply.raw.headersSent ? reply.raw.statusCode : 499;
       requests.inc({ method: request.method, route, status: String(status) });
       duration.observe({ method: request.method, route }, (performance.now() - startedMs) / 1000);
       span.setAttribute('http.response.status_code', status);

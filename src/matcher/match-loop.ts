@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isRedisUnavailable } from '../shared/redis/errors.js';
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { linksTo, tracer } from '../shared/telemetry/trace-context.js';
 import type { ClaimedRoom, MatchStore, ProposedRoom } from './match-store.js';
 import { pairPlayers, type MatchPolicy } from './matching.js';
@@ -109,7 +110,9 @@ export class MatchLoop {
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     this.nextPassAtMs = performance.now() + delayMs;
-    this.timer = setTimeout(() => this.tick(), delayMs);
+    // A pass belongs to no caller's trace: requestPass() runs inside an Enqueue's span, which the timer
+    // (and every pass chained after it) would otherwise inherit.
+    this.timer = setTimeout(context.bind(ROOT_CONTEXT, () => this.tick()), delayMs);
   }
 
   private tick(): void {
@@ -147,6 +150,7 @@ function traceMatch(room: ClaimedRoom, claimStartedAt: Date): void {
   const [left, right] = room.enqueueTraces;
   tracer
     .startSpan('match', {
+      root: true,
       startTime: claimStartedAt,
       links: [...linksTo(left), ...linksTo(right)],
       attributes: { 'match.room_id': room.roomId, 'match.server_addr': room.addr },

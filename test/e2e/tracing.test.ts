@@ -73,6 +73,11 @@ describe('tracing (real processes exporting OTLP)', function () {
     // The match is made asynchronously: its span links to each player's enqueue.
     const match = await one('the match span', (s) => s.service === 'matcher' && s.name === 'match');
     expect(match.links.map((l) => l.spanId)).to.have.members(serverEnqueues.map((s) => s.spanId));
+    expect(match.parentSpanId, 'the match is a trace of its own').to.equal('');
+    for (const enqueue of serverEnqueues) {
+      const strays = find((s) => s.service === 'matcher' && s.traceId === enqueue.traceId && s !== enqueue && s.parentSpanId !== enqueue.spanId);
+      expect(strays.map((s) => s.name), 'matching passes do not join an enqueue trace').to.deep.equal([]);
+    }
 
     // The token GetAssignment issues carries that call's context; the room's accept links to it.
     const status = await eventually('an assignment', async () => {

@@ -1,4 +1,6 @@
-import { Metadata, status } from '@grpc/grpc-js';
+import { credentials, Metadata, status } from '@grpc/grpc-js';
+import { SessionsClient } from '../../src/gen/mini/session/v1/session.js';
+import { promiseUnary } from '../../src/shared/grpc/client.js';
 import { expect } from 'chai';
 import { expectStatus, MatcherFixture } from '../support/matcher-fixture.js';
 import { sampleValue, scrapeMetrics, type Sample } from '../support/prom-text.js';
@@ -70,5 +72,24 @@ describe('Matcher metrics tell the truth', function () {
     } finally {
       await fixture.redis.restart();
     }
+  });
+
+  it('counts a call whose deadline passed before the handler answered as DEADLINE_EXCEEDED', async () => {
+    const sessions = new SessionsClient(fixture.matcher.address, credentials.createInsecure());
+    const impatientLogin = promiseUnary(sessions, sessions.authenticateDevice, 200);
+    await eventually('the Matcher to reach Redis', () => fixture.clients.authenticateDevice({ deviceId: 'warm' }).then(() => true, () => false));
+    const redisPid = fixture.redis.pid!;
+    process.kill(redisPid, 'SIGSTOP'); // Redis hangs: the handler waits for its command timeout (1 s)
+    try {
+      await expectStatus(impatientLogin({ deviceId: 'impatient' }), status.DEADLINE_EXCEEDED);
+    } finally {
+      process.kill(redisPid, 'SIGCONT');
+      sessions.close();
+    }
+    const login = { grpc_method: 'mini.session.v1.Sessions/AuthenticateDevice' };
+    await eventually('the expired call to be counted', async () => {
+      const samples = await scrape();
+      return sampleValue(samples, 'grpc_server_handled_total', { ...login, grpc_code: 'DEADLINE_EXCEEDED' }) === 1;
+    });
   });
 });

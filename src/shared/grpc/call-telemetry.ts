@@ -63,6 +63,8 @@ export class GrpcServerTelemetry {
   private wrapUnary(name: string, handler: handleUnaryCall<unknown, unknown>): handleUnaryCall<unknown, unknown> {
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const { active, finish } = this.begin(name, call.metadata);
+      // The deadline passing, or the client giving up, ends the call before the handler answers.
+      call.once('cancelled', () => finish(Date.now() >= deadlineMs(call) ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.CANCELLED));
       context.with(active, () =>
         handler(call, (err, value, trailer, flags) => {
           finish(err ? (err.code ?? GrpcStatus.UNKNOWN) : GrpcStatus.OK);
@@ -110,4 +112,10 @@ export class GrpcServerTelemetry {
     };
     return { active: trace.setSpan(parent, span), finish };
   }
+}
+
+/** When the call's deadline passes (ms since the epoch; Infinity when it has none). */
+function deadlineMs(call: ServerUnaryCall<unknown, unknown>): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
 }

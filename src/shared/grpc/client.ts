@@ -25,16 +25,27 @@ export function promiseUnary<Req, Res>(
     const outgoing = metadata.clone();
     injectIntoMetadata(outgoing, trace.setSpan(context.active(), span));
     return new Promise((resolve, reject) => {
-      const cancel = (): void => call.cancel();
-      const call = method.call(client, request, outgoing, { deadline: Date.now() + deadlineMs }, (err, response) => {
-        // A long-lived signal outlives many calls: do not let their listeners pile up on it.
-        signal?.removeEventListener('abort', cancel);
+      const settle = (err: ServiceError | null, response?: Res): void => {
         span.setAttribute('rpc.grpc.status_code', err ? err.code : GrpcStatus.OK);
         if (err) span.setStatus({ code: SpanStatusCode.ERROR, message: GrpcStatus[err.code] });
         span.end();
         if (err) reject(err);
-        else resolve(response);
-      });
+        else resolve(response!);
+      };
+      const cancel = (): void => call.cancel();
+      let call: ClientUnaryCall;
+      try {
+        call = method.call(client, request, outgoing, { deadline: Date.now() + deadlineMs }, (err, response) => {
+          // A long-lived signal outlives many calls: do not let their listeners pile up on it.
+          signal?.removeEventListener('abort', cancel);
+          settle(err, response);
+        });
+      } catch (err) {
+        // grpc-js throws at once on a closed client.
+        span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
+        span.end();
+        throw err;
+      }
       signal?.addEventListener('abort', cancel, { once: true });
     });
   };
