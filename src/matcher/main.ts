@@ -41,7 +41,12 @@ runMain(async () => {
   const roomKeys = deriveRoomKeys(config.roomSecret);
   const sessions = new SessionStore(redis, keys, config.sessionTtlSec);
   const tickets = new TicketStore(redis, keys, config.outcomeTtlSec);
-  const matches = new MatchStore(redis, keys, { roomMapSec: config.roomMapTtlSec, outcomeSec: config.outcomeTtlSec });
+  const matches = new MatchStore(
+    redis,
+    keys,
+    { roomMapSec: config.roomMapTtlSec, outcomeSec: config.outcomeTtlSec },
+    config.telemetry.tracingEnabled,
+  );
   const roomServers = new RoomServerStore(redis, keys, {
     leaseMs: config.roomServerLeaseTtlMs,
     roomMapSec: config.roomMapTtlSec,

@@ -31,6 +31,8 @@ export class MatchStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly ttl: { roomMapSec: number; outcomeSec: number },
+    /** Whether claims return each player's enqueue traceparent (when this process traces). */
+    private readonly readEnqueueTraces = false,
   ) {}
 
   /** Every queued player, sorted by MMR, with enqueue times, read in one MULTI. */
@@ -60,11 +62,11 @@ export class MatchStore {
   /** Claims the proposed rooms in one atomic script call. */
   async claim(rooms: readonly ProposedRoom[], nowMs: number): Promise<ClaimOutcome> {
     const k = this.keys;
-    const args: (string | number)[] = [k.prefix, nowMs, this.ttl.roomMapSec, k.ticketEvents()];
+    const args: (string | number)[] = [k.prefix, nowMs, this.ttl.roomMapSec, k.ticketEvents(), this.readEnqueueTraces ? '1' : '0'];
     for (const { roomId, left, right } of rooms) {
       args.push(roomId, left.playerId, right.playerId, left.enqueuedAtMs, right.enqueuedAtMs);
     }
-    const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(), k.waiting(), k.roomServerLoad(), k.ticketTrace()], args)) as (
+    const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(), k.waiting(), k.roomServerLoad()], args)) as (
       | string
       | number
     )[];
@@ -83,7 +85,7 @@ export class MatchStore {
     const expired = await runScript(
       this.redis,
       'expire-waiting',
-      [k.queue(), k.waiting(), k.ticketTrace()],
+      [k.queue(), k.waiting()],
       [k.prefix, cutoffMs, nowMs, this.ttl.outcomeSec, k.ticketEvents(), limit],
     );
     return Number(expired);

@@ -4,9 +4,9 @@ import { defineScripts } from '../shared/redis/scripts.js';
 /** The Matcher's Lua scripts (files in ./scripts) and how many KEYS each takes. */
 const matcherScripts = {
   enqueue: 5,
-  dequeue: 4,
-  'expire-waiting': 3,
-  'claim-pairs': 4,
+  dequeue: 3,
+  'expire-waiting': 2,
+  'claim-pairs': 3,
   'register-server': 4,
   'heartbeat-server': 2,
   'deregister-server': 2,

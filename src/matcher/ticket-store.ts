@@ -42,8 +42,8 @@ export class TicketStore {
     const [state, created] = (await runScript(
       this.redis,
       'enqueue',
-      [k.queue(), k.waiting(), k.outcome(playerId), k.roomMap(playerId), k.ticketTrace()],
-      [playerId, mmr, nowMs, k.ticketEvents(), traceParent],
+      [k.queue(), k.waiting(), k.outcome(playerId), k.roomMap(playerId), k.enqueueTrace(playerId)],
+      [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec],
     )) as ['queued' | 'assigned', number];
     return { state, created: created === 1 };
   }
@@ -54,7 +54,7 @@ export class TicketStore {
     const removed = await runScript(
       this.redis,
       'dequeue',
-      [k.queue(), k.waiting(), k.outcome(playerId), k.ticketTrace()],
+      [k.queue(), k.waiting(), k.outcome(playerId)],
       [playerId, nowMs, this.outcomeTtlSec, k.ticketEvents()],
     );
     return removed === 1;

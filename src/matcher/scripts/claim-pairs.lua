@@ -6,13 +6,14 @@
   KEYS[1] match:queue          ZSET  score = MMR
   KEYS[2] match:waiting        ZSET  score = enqueue time (ms)
   KEYS[3] room_servers:load    ZSET  score = rooms assigned, member = server address
-  KEYS[4] match:trace          HASH  player id -> traceparent of the enqueue (read and removed here)
   ARGV[1] key prefix ('' or 'name:'); the script also writes <prefix>room_map:<player>,
-          <prefix>room:<room>:info and <prefix>room_server:<addr>[:rooms]
+          <prefix>room:<room>:info and <prefix>room_server:<addr>[:rooms], and with ARGV[5] = '1' reads
+          and deletes <prefix>match:trace:<player>
   ARGV[2] now (ms)
   ARGV[3] room_map TTL (s)
   ARGV[4] ticket events channel
-  ARGV[5..] groups of five: room id, left player id, right player id,
+  ARGV[5] '1': return each player's enqueue traceparent; '0': don't look (tracing is off)
+  ARGV[6..] groups of five: room id, left player id, right player id,
             left enqueue time (ms), right enqueue time (ms)
 
   Publishes one message on the channel: the ids of every assigned player, separated by spaces.
@@ -54,7 +55,16 @@ local result = { 0, 0 }
 local taken = {}   -- players assigned by this call, so a player listed twice is not assigned twice
 local removed = {} -- players to take out of the queue, in one ZREM at the end
 local rooms_of = {} -- server address -> room ids assigned by this call
-for i = 5, #ARGV, 5 do
+local traced = ARGV[5] == '1'
+local function enqueue_traces(left, right)
+  if not traced then return {} end
+  local keys = { prefix .. 'match:trace:' .. left, prefix .. 'match:trace:' .. right }
+  local traces = redis.call('MGET', unpack(keys))
+  redis.call('DEL', unpack(keys))
+  return { traces[1] or '', traces[2] or '' }
+end
+
+for i = 6, #ARGV, 5 do
   local room_id, left, right = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local scores = redis.call('ZMSCORE', KEYS[1], left, right)
   if not (scores[1] and scores[2]) or taken[left] or taken[right] or left == right then
@@ -74,7 +84,7 @@ for i = 5, #ARGV, 5 do
         'addr', server.addr, 'left_id', left, 'right_id', right, 'created_at', now)
       rooms_of[server.addr] = rooms_of[server.addr] or {}
       table.insert(rooms_of[server.addr], room_id)
-      local traces = redis.call('HMGET', KEYS[4], left, right)
+      local traces = enqueue_traces(left, right)
       table.insert(result, room_id)
       table.insert(result, server.addr)
       table.insert(result, traces[1] or '')
@@ -85,7 +95,6 @@ end
 if #removed > 0 then
   redis.call('ZREM', KEYS[1], unpack(removed))
   redis.call('ZREM', KEYS[2], unpack(removed))
-  redis.call('HDEL', KEYS[4], unpack(removed))
   redis.call('PUBLISH', ARGV[4], table.concat(removed, ' '))
 end
 for addr, room_ids in pairs(rooms_of) do

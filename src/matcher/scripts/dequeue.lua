@@ -4,7 +4,6 @@
   KEYS[1] match:queue             ZSET
   KEYS[2] match:waiting           ZSET
   KEYS[3] match:outcome:<player>  HASH  status, changed_at
-  KEYS[4] match:trace             HASH  player id -> traceparent of the enqueue
   ARGV[1] player id
   ARGV[2] now (ms)
   ARGV[3] outcome TTL (s)
@@ -16,7 +15,6 @@ if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('HSET', KEYS[3], 'status', 'dequeued', 'changed_at', ARGV[2])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[1])

@@ -5,12 +5,13 @@
   KEYS[2] match:waiting           ZSET  score = enqueue time (ms), member = player id
   KEYS[3] match:outcome:<player>  HASH  how the player's previous ticket ended (cleared here)
   KEYS[4] room_map:<player>       HASH  the player's current assignment
-  KEYS[5] match:trace             HASH  player id -> traceparent of the enqueue
+  KEYS[5] match:trace:<player>    STRING  traceparent of the enqueue, for the match to link to
   ARGV[1] player id
   ARGV[2] mmr
   ARGV[3] now (ms)
   ARGV[4] ticket events channel
-  ARGV[5] traceparent of the enqueue ('' when not traced)
+  ARGV[5] traceparent of the enqueue ('' when not traced: nothing is written)
+  ARGV[6] its TTL (s): as long as a ticket can wait
 
   Returns {status, created}: status is 'queued' or 'assigned'; created is 1 when this call queued
   the player and 0 when it changed nothing.
@@ -25,7 +26,7 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('DEL', KEYS[3])
 if ARGV[5] ~= '' then
-  redis.call('HSET', KEYS[5], ARGV[1], ARGV[5])
+  redis.call('SET', KEYS[5], ARGV[5], 'EX', ARGV[6])
 end
 redis.call('PUBLISH', ARGV[4], ARGV[1])
 return {'queued', 1}

@@ -3,7 +3,6 @@
 
   KEYS[1] match:queue    ZSET
   KEYS[2] match:waiting  ZSET  score = enqueue time (ms)
-  KEYS[3] match:trace    HASH  player id -> traceparent of the enqueue
   ARGV[1] key prefix ('' or 'name:'); outcomes are written to <prefix>match:outcome:<player>
   ARGV[2] cut-off (ms): players enqueued at or before it time out
   ARGV[3] now (ms)
@@ -22,7 +21,6 @@ for _, player in ipairs(expired) do
   redis.call('EXPIRE', outcome, ARGV[4])
 end
 if #expired > 0 then
-  redis.call('HDEL', KEYS[3], unpack(expired))
   redis.call('PUBLISH', ARGV[5], table.concat(expired, ' '))
 end
 return #expired

@@ -24,11 +24,11 @@ export class Keys {
   }
 
   /**
-   * HASH: player id → W3C traceparent of the span that queued the player, kept while the player is
-   * queued (only when tracing is on) so the match can link to each player's enqueue.
+   * STRING (TTL: as long as a ticket lasts): W3C traceparent of the span that queued the player,
+   * written only when tracing is on, so the match can link to each player's enqueue.
    */
-  ticketTrace(): string {
-    return `${this.prefix}match:trace`;
+  enqueueTrace(playerId: string): string {
+    return `${this.prefix}match:trace:${playerId}`;
   }
 
   /** Pub/sub channel: message = ids (space-separated) of players whose ticket or assignment changed. */
