@@ -60,8 +60,8 @@ runMain(async () => {
     metrics.recordPass(report);
     for (const room of report.claimed) log.debug({ room_id: room.roomId, addr: room.addr }, 'match made');
     if (report.timedOut > 0) log.info({ timed_out: report.timedOut }, 'players timed out of the queue');
-    // Logged on the change only, not on every pass.
-    if (report.unplaced > 0 !== starved) {
+    // Logged on the change only, not on every pass (a failed pass says nothing about capacity).
+    if (report.completed && report.unplaced > 0 !== starved) {
       starved = report.unplaced > 0;
       if (starved) log.warn({ unplaced_pairs: report.unplaced }, 'no live room server has capacity: pairs stay queued');
       else log.info('room servers have capacity again');

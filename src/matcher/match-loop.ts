@@ -23,6 +23,8 @@ export interface PassReport {
   skipped: number;
   unplaced: number;
   durationMs: number;
+  /** False when the pass failed part-way (what it reports was still done). */
+  completed: boolean;
 }
 
 /** Most players timed out per pass, so one pass never holds Redis for long. */
@@ -73,38 +75,42 @@ export class MatchLoop {
     await this.running;
   }
 
-  /** One pass: time out long waiters, pair the queue, claim the pairs in batches. */
-  async runPass(): Promise<PassReport> {
+  /**
+   * One pass: time out long waiters, pair the queue, claim the pairs in batches. It fills `report` as
+   * it goes, so that a pass that fails part-way still reports what it did in Redis (time-outs, the
+   * batches that were claimed) before the error is thrown.
+   */
+  async runPass(report: PassReport = emptyPassReport()): Promise<PassReport> {
     const startedMs = performance.now();
-    const nowMs = this.now();
-    const timedOut = await this.store.expireWaiting(nowMs - this.options.maxWaitMs, nowMs, expireBatch);
-    const queue = await this.store.readQueue();
-    const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({ roomId: randomUUID(), ...pair }));
-    const claimedAtMs = this.now();
-    const report: PassReport = {
-      timedOut,
-      queued: queue.length,
-      proposed: proposals.length,
-      claimed: [],
-      claimedAtMs,
-      skipped: 0,
-      unplaced: 0,
-      durationMs: 0,
-    };
-    // Batches go out together (one pipeline); each is atomic on its own and they share no player.
-    const batches: ProposedRoom[][] = [];
-    for (let i = 0; i < proposals.length; i += this.options.claimBatchPairs) {
-      batches.push(proposals.slice(i, i + this.options.claimBatchPairs));
+    try {
+      const nowMs = this.now();
+      report.timedOut = await this.store.expireWaiting(nowMs - this.options.maxWaitMs, nowMs, expireBatch);
+      const queue = await this.store.readQueue();
+      const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({ roomId: randomUUID(), ...pair }));
+      report.queued = queue.length;
+      report.proposed = proposals.length;
+      report.claimedAtMs = this.now();
+      // Batches go out together (one pipeline); each is atomic on its own and they share no player.
+      const batches: ProposedRoom[][] = [];
+      for (let i = 0; i < proposals.length; i += this.options.claimBatchPairs) {
+        batches.push(proposals.slice(i, i + this.options.claimBatchPairs));
+      }
+      const claimStartedAt = new Date();
+      const outcomes = await Promise.allSettled(batches.map((batch) => this.store.claim(batch, report.claimedAtMs)));
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') continue;
+        for (const room of outcome.value.claimed) report.claimed.push(room);
+        report.skipped += outcome.value.skipped;
+        report.unplaced += outcome.value.unplaced;
+      }
+      for (const room of report.claimed) traceMatch(room, claimStartedAt);
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
+      report.completed = true;
+      return report;
+    } finally {
+      report.durationMs = performance.now() - startedMs;
     }
-    const claimStartedAt = new Date();
-    for (const outcome of await Promise.all(batches.map((batch) => this.store.claim(batch, claimedAtMs)))) {
-      for (const room of outcome.claimed) report.claimed.push(room);
-      report.skipped += outcome.skipped;
-      report.unplaced += outcome.unplaced;
-    }
-    for (const room of report.claimed) traceMatch(room, claimStartedAt);
-    report.durationMs = performance.now() - startedMs;
-    return report;
   }
 
   private schedule(delayMs: number): void {
@@ -119,13 +125,15 @@ export class MatchLoop {
     this.nextPassAtMs = Number.POSITIVE_INFINITY;
     if (this.stopped || this.running) return;
     this.requested = false;
-    this.running = this.runPass().then(
-      (report) => {
-        this.redisDownLogged = false;
-        this.onPass(report);
-      },
-      (err: unknown) => this.passFailed(err),
-    );
+    const report = emptyPassReport();
+    this.running = this.runPass(report)
+      .then(
+        () => {
+          this.redisDownLogged = false;
+        },
+        (err: unknown) => this.passFailed(err),
+      )
+      .then(() => this.onPass(report));
     void this.running.finally(() => {
       this.running = undefined;
       if (!this.stopped) this.schedule(this.requested ? requestedPassDelayMs : this.options.passIntervalMs);
@@ -140,6 +148,10 @@ export class MatchLoop {
       this.log.warn({ err: (err as Error).message }, 'matching paused: redis unavailable');
     }
   }
+}
+
+function emptyPassReport(): PassReport {
+  return { timedOut: 0, queued: 0, proposed: 0, claimed: [], claimedAtMs: 0, skipped: 0, unplaced: 0, durationMs: 0, completed: false };
 }
 
 /**
