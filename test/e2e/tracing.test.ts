@@ -7,6 +7,7 @@ import { startGateway } from '../support/gateway-fixture.js';
 import { startMatcher, type ServiceProcess } from '../support/service-process.js';
 import { UdpPlayer } from '../support/udp-player.js';
 import { eventually } from '../support/wait.js';
+import { freePort } from '../support/ports.js';
 
 /** One REST call; the parsed JSON body. */
 async function rest(gateway: ServiceProcess, method: string, path: string, token?: string, json?: unknown) {
@@ -93,6 +94,20 @@ describe('tracing (real processes exporting OTLP)', function () {
       expect(issuer).to.include({ service: 'matcher', name: 'mini.matcher.v1.Matcher/GetAssignment', traceId: link!.traceId });
     } finally {
       await player.leave();
+    }
+  });
+
+  it('serves every request when the collector is down (spans are dropped, never waited for)', async () => {
+    const deadCollector = `http://127.0.0.1:${await freePort()}`;
+    const matcher = services[0]!;
+    const gateway = await startGateway(matcher.address, { ...receiver.env, OTEL_EXPORTER_OTLP_ENDPOINT: deadCollector });
+    try {
+      for (let i = 0; i < 20; i++) {
+        const session = await rest(gateway, 'POST', '/session', undefined, { device_id: `collector-down-${i}` });
+        expect(session.status).to.equal(200);
+      }
+    } finally {
+      expect(await gateway.stop(), 'a clean exit within the shutdown deadline').to.equal(0);
     }
   });
 });
