@@ -18,24 +18,3 @@ export function percentileOfSorted(sorted: readonly number[], p: number): number
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
-
-/** The distribution of a list of values (nearest-rank percentiles). */
-export function distributionOf(values: readonly number[]): Distribution {
-  const sorted = [...values].sort((a, b) => a - b);
-  const count = sorted.length;
-  const sum = sorted.reduce((a, b) => a + b, 0);
-  return {
-    count,
-    min: count > 0 ? sorted[0]! : Number.NaN,
-    mean: count > 0 ? sum / count : Number.NaN,
-    p50: percentileOfSorted(sorted, 50),
-    p90: percentileOfSorted(sorted, 90),
-    p99: percentileOfSorted(sorted, 99),
-    max: count > 0 ? sorted[count - 1]! : Number.NaN,
-  };
-}
-
-/** The lowest value at or below percentile p: for "the slowest 1 % of games still got this rate". */
-export function lowPercentileOf(values: readonly number[], p: number): number {
-  return percentileOfSorted([...values].sort((a, b) => a - b), p);
-}

@@ -7,8 +7,9 @@ import { chaseBall } from '../client/bot.js';
 import { toClientError, type ClientError } from '../client/errors.js';
 import { GameClient } from '../client/game-client.js';
 import type { GameOver, Reconnected, ReconnectReason } from '../client/game-events.js';
-import type { ClientGameOutcome, LoadMetrics, ReconnectCause } from './load-metrics.js';
+import type { ClientGameOutcome } from './client-games.js';
 import { GameRates } from './game-rates.js';
+import type { LoadMetrics, ReconnectCause } from './load-metrics.js';
 
 /** How a game is played: the chance of an induced cut, how long the link stays down, and the dice. */
 export interface GameSettings {
@@ -83,10 +84,11 @@ export class GameRun {
     const startedMs = performance.now();
     this.roomId = assignment.roomId;
     const ended = new Promise<ClientGameOutcome>((resolve) => (this.resolveOver = resolve));
-    const closed = new Promise<ClientGameOutcome>((resolve) => {
-      if (closing.aborted) resolve('unfinished');
-      closing.addEventListener('abort', () => resolve('unfinished'), { once: true });
-    });
+    let resolveClosed: (outcome: ClientGameOutcome) => void = () => {};
+    const closed = new Promise<ClientGameOutcome>((resolve) => (resolveClosed = resolve));
+    const onClosing = (): void => resolveClosed('unfinished');
+    if (closing.aborted) onClosing();
+    else closing.addEventListener('abort', onClosing, { once: true });
     let outcome: ClientGameOutcome;
     try {
       await this.game.connect(assignment, closing);
@@ -100,6 +102,9 @@ export class GameRun {
       const error = toClientError(err);
       if (error.kind !== 'aborted') this.metrics.flowError('connect', error.kind);
       outcome = error.kind === 'aborted' ? 'unfinished' : 'connect_failed';
+    } finally {
+      // `closing` lives as long as the run: a listener left on it by each game would pile up.
+      closing.removeEventListener('abort', onClosing);
     }
     this.over = true;
     this.failPending('run_ended');

@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { Assignment } from '../gen/mini/matcher/v1/matcher.js';
 import { backoffDelayMs, defaultBackoff, delay } from '../client/backoff.js';
 import { toClientError } from '../client/errors.js';
+import type { ClientGameOutcome } from './client-games.js';
 import type { ClientState, ClientView } from './client-state.js';
 import { GameRun, type GameSettings } from './game-run.js';
-import type { ClientGameOutcome, LoadMetrics } from './load-metrics.js';
+import type { LoadMetrics } from './load-metrics.js';
 import type { LoadMatchmaking } from './timed-calls.js';
 
 /** Who a load client is and what it plays with. */

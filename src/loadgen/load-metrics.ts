@@ -1,6 +1,8 @@
 import type { ClientError } from '../client/errors.js';
 import type { ClientView } from './client-state.js';
 import { countStates } from './client-state.js';
+import { ClientGameStats, type ClientGameRecord } from './client-games.js';
+import { DistinctRooms } from './distinct-rooms.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { LinkRates } from './link-rates.js';
 import { Timeline } from './timeline.js';
@@ -16,20 +18,6 @@ export interface RpcRecorder {
 
 /** Why a reconnect happened: the load generator cut the link, or the client noticed silence by itself. */
 export type ReconnectCause = 'induced' | 'spontaneous';
-
-/** How one client's game ended. */
-export type ClientGameOutcome = 'completed' | 'room_gone' | 'assignment_gone' | 'reconnect_failed' | 'connect_failed' | 'unfinished';
-
-/** One client's game, as recorded when it is over. */
-export interface ClientGameRecord {
-  roomId: string;
-  outcome: ClientGameOutcome;
-  durationSec: number;
-  /** Tick progression over the game (ticks/s), when snapshots spanned at least a second. */
-  tickRate: number | undefined;
-  /** Snapshots per second of connected time, when snapshots spanned at least a second. */
-  snapshotRate: number | undefined;
-}
 
 /** Counts of one kind of reconnect. */
 export interface ReconnectCounts {
@@ -56,11 +44,11 @@ export class LoadMetrics implements RpcRecorder {
   readonly timeToBack = new LatencyHistogram();
   readonly reconnectDuration = new LatencyHistogram();
   readonly errors = new Map<string, number>();
-  readonly assignedRooms = new Set<string>();
-  readonly connectedRooms = new Set<string>();
-  readonly completedRooms = new Set<string>();
+  readonly assignedRooms = new DistinctRooms();
+  readonly connectedRooms = new DistinctRooms();
+  readonly completedRooms = new DistinctRooms();
   assignmentCount = 0;
-  readonly clientGames: ClientGameRecord[] = [];
+  readonly clientGames = new ClientGameStats();
   readonly reconnects: Record<ReconnectCause, ReconnectCounts> = { induced: reconnectCounts(), spontaneous: reconnectCounts() };
   peakPlaying = 0;
 
@@ -96,24 +84,19 @@ export class LoadMetrics implements RpcRecorder {
   matched(roomId: string, latencyMs: number): void {
     this.assignmentCount += 1;
     this.matchLatency.recordMs(latencyMs);
-    const bucket = this.bucket();
-    bucket.matchLatencyMs.push(latencyMs);
-    if (!this.assignedRooms.has(roomId)) {
-      this.assignedRooms.add(roomId);
-      bucket.matches += 1;
-    }
+    const nowMs = this.now();
+    this.timeline.matchLatency(nowMs, latencyMs);
+    if (this.assignedRooms.add(roomId, nowMs)) this.timeline.at(nowMs).matches += 1;
   }
 
   gameConnected(roomId: string): void {
-    this.connectedRooms.add(roomId);
+    this.connectedRooms.add(roomId, this.now());
   }
 
   gameOver(record: ClientGameRecord): void {
-    this.clientGames.push(record);
-    if (record.outcome === 'completed' && !this.completedRooms.has(record.roomId)) {
-      this.completedRooms.add(record.roomId);
-      this.bucket().gamesCompleted += 1;
-    }
+    this.clientGames.record(record);
+    const nowMs = this.now();
+    if (record.outcome === 'completed' && this.completedRooms.add(record.roomId, nowMs)) this.timeline.at(nowMs).gamesCompleted += 1;
   }
 
   reconnectAttempted(cause: ReconnectCause): void {
@@ -145,14 +128,11 @@ export class LoadMetrics implements RpcRecorder {
 
   /** The sampler's once-a-second look at every client and the rates of their links. */
   sampled(views: readonly ClientView[], rates: readonly LinkRates[]): void {
-    const bucket = this.bucket();
+    const nowMs = this.now();
     const states = countStates(views);
-    bucket.clients = states;
+    this.timeline.at(nowMs).clients = states;
     this.peakPlaying = Math.max(this.peakPlaying, states.playing);
-    for (const rate of rates) {
-      bucket.tickRates.push(rate.tickRate);
-      bucket.snapshotRates.push(rate.snapshotRate);
-    }
+    this.timeline.linkRates(nowMs, rates);
   }
 
   /** Live totals for the progress bar. */
@@ -172,6 +152,7 @@ export class LoadMetrics implements RpcRecorder {
 
   /** Frees the histograms. */
   destroy(): void {
+    this.clientGames.destroy();
     for (const entry of this.rpc.values()) entry.latency.destroy();
     this.unaryLatency.destroy();
     this.matchLatency.destroy();

@@ -1,8 +1,10 @@
-import { distributionOf, lowPercentileOf, type Distribution } from './distribution.js';
+import type { ClientGameOutcome } from './client-games.js';
+import type { Distribution } from './distribution.js';
 import type { PercentilePoint } from './latency-histogram.js';
-import type { ClientGameOutcome, ClientGameRecord, LoadMetrics, ReconnectCounts, RpcMethod } from './load-metrics.js';
+import type { LoadMetrics, ReconnectCounts, RpcMethod } from './load-metrics.js';
 import type { LoadgenOptions } from './options.js';
 import type { TimelinePoint } from './timeline.js';
+import type { ValueHistogram } from './value-histogram.js';
 
 /** A rate's distribution plus its 1st percentile (the slowest 1 %). */
 export type RateDistribution = Distribution & { p1: number };
@@ -75,23 +77,15 @@ export interface LoadReport {
   timeline: TimelinePoint[];
 }
 
-const outcomes: readonly ClientGameOutcome[] = ['completed', 'room_gone', 'assignment_gone', 'reconnect_failed', 'connect_failed', 'unfinished'];
-
-function rateDistribution(values: number[]): RateDistribution {
-  return { ...distributionOf(values), p1: lowPercentileOf(values, 1) };
-}
-
-function defined(values: (number | undefined)[]): number[] {
-  return values.filter((v): v is number => v !== undefined);
+function rateDistribution(rates: ValueHistogram): RateDistribution {
+  return { ...rates.summary(), p1: rates.percentile(1) };
 }
 
 /** The report of a run from its metrics (read before they are destroyed). */
 export function buildReport(input: { options: LoadgenOptions; metrics: LoadMetrics; startedAt: Date; elapsedSec: number }): LoadReport {
   const { options, metrics, startedAt, elapsedSec } = input;
   const { json: _json, progress: _progress, outDir: _outDir, ...shownOptions } = options;
-  const games: ClientGameRecord[] = metrics.clientGames;
-  const tickRates = defined(games.map((g) => g.tickRate));
-  const clientGames = Object.fromEntries(outcomes.map((o) => [o, games.filter((g) => g.outcome === o).length])) as Record<ClientGameOutcome, number>;
+  const games = metrics.clientGames;
   const { induced, spontaneous } = metrics.reconnects;
   const methods: Partial<Record<RpcMethod, RpcReport>> = {};
   let unaryCalls = 0;
@@ -118,11 +112,11 @@ export function buildReport(input: { options: LoadgenOptions; metrics: LoadMetri
     games: {
       connected: metrics.connectedRooms.size,
       completed: metrics.completedRooms.size,
-      clientGames,
-      tickRate: rateDistribution(tickRates),
-      snapshotRate: rateDistribution(defined(games.map((g) => g.snapshotRate))),
-      tickRateNear60: tickRates.filter((r) => Math.abs(r - 60) <= 1).length,
-      durationSec: distributionOf(games.map((g) => g.durationSec)),
+      clientGames: { ...games.byOutcome },
+      tickRate: rateDistribution(games.tickRate),
+      snapshotRate: rateDistribution(games.snapshotRate),
+      tickRateNear60: games.tickRateNear60,
+      durationSec: games.durationSec.summary(),
     },
     reconnects: {
       attempted: induced.attempted + spontaneous.attempted,

@@ -33,6 +33,12 @@ const sampleIntervalMs = 1000;
 /** After the duration, reconnects in flight get this long (beyond the down time) to turn out. */
 const drainGraceMs = 16_000;
 const drainPollMs = 50;
+/**
+ * Listeners a client may hold at once on each of the run's two signals (a delay or a call and an
+ * assignment watch on `stopping`, its game on `closing`), with room to spare. Node warns past the
+ * limit: a warning means listeners are piling up, not that there are many clients.
+ */
+const signalListenersPerClient = 4;
 
 /** A client's MMR: uniform in mmr ± spread, clamped to what the Matcher accepts. */
 export function clientMmr(centre: number, spread: number, random: number): number {
@@ -50,8 +56,8 @@ export async function runLoadgen(options: LoadgenOptions, hooks: LoadgenHooks = 
   const metrics = new LoadMetrics(() => performance.now());
   const stopping = new AbortController();
   const closing = new AbortController();
-  // Every client's waits and connects listen on these two: hundreds of listeners are expected.
-  setMaxListeners(0, stopping.signal, closing.signal);
+  // Every client's waits, calls and game listen on these two: more than Node's default 10 at once.
+  setMaxListeners(signalListenersPerClient * options.clients + 1, stopping.signal, closing.signal);
   const loopLag = watchLoopLag((lagMs) => metrics.loopLag(lagMs));
   const random = Math.random;
   const clients = Array.from({ length: options.clients }, (_, i) =>

@@ -10,12 +10,28 @@ import type { RoomServerStats } from './stats.js';
 /** Most checkpoints per script call, so that one call never holds Redis for long. */
 const checkpointsPerCall = 100;
 
+/** What became of one flush's due checkpoints: each is in exactly one of these. */
+interface CheckpointFate {
+  /** The encoded size of each checkpoint written. */
+  writtenBytes: number[];
+  refused: World[];
+  failed: number;
+  skipped: number;
+}
+
+function noFate(): CheckpointFate {
+  return { writtenBytes: [], refused: [], failed: 0, skipped: 0 };
+}
+
 /** Where and how long checkpoints are kept, and who writes them. */
 export interface CheckpointOptions {
   /** This server's public address, as in `room:<id>:info`. */
   addr: string;
   ttlMs: number;
-  /** Called when a write was refused because another owner holds a newer state of the room. */
+  /**
+   * Called when a write was refused because another owner holds a newer state of the room, after
+   * the refusal is counted; a throw is logged and changes no count.
+   */
   onRefused: (roomId: string) => void;
 }
 
@@ -60,17 +76,26 @@ export class CheckpointWriter {
     const infos = [...this.infos.entries()];
     this.checkpoints.clear();
     this.infos.clear();
+    let fate: CheckpointFate;
     try {
-      await this.flush(worlds, infos);
+      fate = await this.flush(worlds, infos);
     } catch (err) {
       // A bug, not Redis: these checkpoints are lost (the next ones are due in a few ticks).
-      this.stats.checkpointsNotWritten('failed', worlds.length);
+      fate = { ...noFate(), failed: worlds.length };
       this.log.error({ err }, 'checkpoint flush failed');
     }
+    // Counted here and only here, and before any callback runs: every due checkpoint exactly once.
+    for (const sizeBytes of fate.writtenBytes) this.stats.checkpointWritten(sizeBytes);
+    this.stats.checkpointsNotWritten('refused', fate.refused.length);
+    this.stats.checkpointsNotWritten('failed', fate.failed);
+    this.stats.checkpointsNotWritten('skipped', fate.skipped);
+    for (const world of fate.refused) this.refused(world);
   }
 
-  private async flush(worlds: World[], infos: [string, RoomInfoView][]): Promise<void> {
-    if (this.redis.status !== 'ready') return this.failed(worlds.length, infos, new Error(`redis ${this.redis.status}`));
+  /** Writes the checkpoints and info changes; says what became of each checkpoint, counting none. */
+  private async flush(worlds: World[], infos: [string, RoomInfoView][]): Promise<CheckpointFate> {
+    const fate = noFate();
+    if (this.redis.status !== 'ready') return this.failed(fate, worlds.length, infos, new Error(`redis ${this.redis.status}`));
     const pipeline = this.redis.pipeline();
     // All rooms due this tick in a few script calls rather than one call per room.
     const batches: { world: World; bytes: Buffer }[][] = [];
@@ -89,7 +114,7 @@ export class CheckpointWriter {
     try {
       replies = (await pipeline.exec()) ?? [];
     } catch (err) {
-      return this.failed(worlds.length, infos, err);
+      return this.failed(fate, worlds.length, infos, err);
     }
     let skipped = 0;
     batches.forEach((batch, b) => {
@@ -97,7 +122,7 @@ export class CheckpointWriter {
       if (err) {
         // Redis answered with an error (out of memory, a broken script): it is up, but the write failed.
         if (err instanceof ReplyError) {
-          this.stats.checkpointsNotWritten('failed', batch.length);
+          fate.failed += batch.length;
           this.log.error({ err: err.message, checkpoints: batch.length }, 'checkpoint write failed');
         } else {
           skipped += batch.length;
@@ -105,27 +130,33 @@ export class CheckpointWriter {
         return;
       }
       batch.forEach(({ world, bytes }, i) => {
-        if (Number((codes as number[])[i]) === 1) this.stats.checkpointWritten(bytes.length);
-        else this.refused(world);
+        if (Number((codes as number[])[i]) === 1) fate.writtenBytes.push(bytes.length);
+        else fate.refused.push(world);
       });
     });
     const failedInfos = infos.filter((_, i) => (replies[batches.length + i]?.[0] ?? null) !== null);
-    if (skipped > 0 || failedInfos.length > 0) return this.failed(skipped, failedInfos, replies.find(([e]) => e)?.[0]);
+    if (skipped > 0 || failedInfos.length > 0) return this.failed(fate, skipped, failedInfos, replies.find(([e]) => e)?.[0]);
     if (this.failing) this.log.info('checkpoints written again');
     this.failing = false;
+    return fate;
   }
 
+  /** After the refusal is counted; the callback (evicting the room) failing is logged, not thrown. */
   private refused(world: World): void {
-    this.stats.checkpointsNotWritten('refused', 1);
     this.log.warn({ room_id: world.roomId, epoch: world.epoch }, 'checkpoint refused: another server holds a newer state of the room');
-    this.options.onRefused(world.roomId);
+    try {
+      this.options.onRefused(world.roomId);
+    } catch (err) {
+      this.log.error({ err, room_id: world.roomId }, 'handling a refused checkpoint failed');
+    }
   }
 
-  /** Counts skipped checkpoints and puts failed info changes back, unless a newer one is queued. */
-  private failed(skipped: number, infos: [string, RoomInfoView][], err: unknown): void {
-    this.stats.checkpointsNotWritten('skipped', skipped);
+  /** Adds the skipped checkpoints to the fate and puts failed info changes back, unless a newer one is queued. */
+  private failed(fate: CheckpointFate, skipped: number, infos: [string, RoomInfoView][], err: unknown): CheckpointFate {
+    fate.skipped += skipped;
     for (const [roomId, view] of infos) if (!this.infos.has(roomId)) this.infos.set(roomId, view);
     if (!this.failing) this.log.warn({ err: err instanceof Error ? err.message : String(err), skipped }, 'checkpoints skipped: redis unavailable');
     this.failing = true;
+    return fate;
   }
 }

@@ -71,6 +71,7 @@ describe('load generator against a real Redis, Matcher and room server', functio
     expect(otherFailures).to.deep.equal({});
     expect(report.rpc.methods.GetAssignment?.calls, 'every reconnect asks the Matcher').to.be.at.least(report.reconnects.induced.succeeded);
     expect(stderr).to.match(/match latency \(enqueue → assignment\)/);
+    expect(stderr, 'listeners piling up on the run’s signals').to.not.include('MaxListenersExceededWarning');
     expect(JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8'))).to.deep.equal(report);
     expect(existsSync(join(outDir, 'report.html'))).to.equal(true);
   });

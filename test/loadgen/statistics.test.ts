@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import type { ClientView } from '../../src/loadgen/client-state.js';
 import { countStates } from '../../src/loadgen/client-state.js';
-import { distributionOf, lowPercentileOf, percentileOfSorted } from '../../src/loadgen/distribution.js';
+import { percentileOfSorted } from '../../src/loadgen/distribution.js';
 import { GameRates } from '../../src/loadgen/game-rates.js';
 import { LatencyHistogram } from '../../src/loadgen/latency-histogram.js';
 import { linkRates } from '../../src/loadgen/link-rates.js';
 import { clientMmr } from '../../src/loadgen/run-loadgen.js';
 import { Timeline } from '../../src/loadgen/timeline.js';
+import { ValueHistogram } from '../../src/loadgen/value-histogram.js';
 
 const playing = (over: Partial<ClientView> = {}): ClientView => ({ state: 'playing', game: 1, linkEpoch: 1, snapshots: 60, lastTick: 600, lastSnapshotMs: 10_000, ...over });
 
@@ -15,14 +16,29 @@ describe('loadgen statistics (pure)', () => {
     const sorted = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     expect([0, 10, 50, 51, 90, 99, 100].map((p) => percentileOfSorted(sorted, p))).to.deep.equal([1, 1, 5, 6, 9, 10, 10]);
     expect(Number.isNaN(percentileOfSorted([], 50))).to.equal(true);
-    expect(lowPercentileOf([60, 59, 61, 30], 1)).to.equal(30);
   });
 
-  it('a distribution: count, min, mean, p50, p90, p99, max; NaN (JSON null) fields when empty', () => {
-    expect(distributionOf([5, 1, 3])).to.deep.equal({ count: 3, min: 1, mean: 3, p50: 3, p90: 5, p99: 5, max: 5 });
-    const empty = distributionOf([]);
+  it('a value histogram: exact count, min, mean and max, nearest-rank percentiles within 0.01 %; NaN (JSON null) fields when empty', () => {
+    const histogram = (values: number[]): ValueHistogram => {
+      const h = new ValueHistogram();
+      for (const value of values) h.record(value);
+      return h;
+    };
+    const small = histogram([5, 1, 3]);
+    expect(small.summary()).to.deep.equal({ count: 3, min: 1, mean: 3, p50: 3, p90: 5, p99: 5, max: 5 });
+    expect(histogram([60, 59, 61, 30]).percentile(1)).to.equal(30);
+    const rates = histogram(Array.from({ length: 1000 }, (_, i) => 55 + i / 100)); // 55.00 … 64.99
+    const summary = rates.summary();
+    expect(summary).to.include({ count: 1000, min: 55, max: 64.99 });
+    expect(summary.mean).to.be.closeTo(59.995, 1e-9);
+    expect(summary.p50).to.be.closeTo(59.99, 0.006);
+    expect(summary.p99).to.be.closeTo(64.89, 0.0065);
+    expect(rates.percentile(1)).to.be.closeTo(55.09, 0.0055);
+    expect(histogram([0, 0]).summary(), 'a stalled game is 0, not the smallest step').to.include({ min: 0, p50: 0, max: 0 });
+    const empty = new ValueHistogram();
     expect(empty.count).to.equal(0);
-    expect(JSON.parse(JSON.stringify(empty))).to.deep.equal({ count: 0, min: null, mean: null, p50: null, p90: null, p99: null, max: null });
+    expect(JSON.parse(JSON.stringify(empty.summary()))).to.deep.equal({ count: 0, min: null, mean: null, p50: null, p90: null, p99: null, max: null });
+    for (const h of [small, rates, empty]) h.destroy();
   });
 
   it('the HDR histogram keeps latencies to 0.1 % and draws a percentile curve', () => {
@@ -43,21 +59,32 @@ describe('loadgen statistics (pure)', () => {
 
   it('events land in the second of the run they happened in; a second without a sample carries the last client counts', () => {
     const timeline = new Timeline(1000);
-    timeline.at(1000).matches += 1;
-    timeline.at(1999).matchLatencyMs.push(10, 30, 20);
-    timeline.at(3500).reconnectsSucceeded += 2;
     timeline.at(500).errors += 1; // before the start: the first second
+    timeline.at(1000).matches += 1;
+    for (const ms of [10, 30, 20]) timeline.matchLatency(1999, ms);
     const counts = countStates([playing(), playing(), { ...playing(), state: 'queued' }]);
     timeline.at(1200).clients = counts;
-    timeline.at(1200).tickRates.push(60, 58);
-    timeline.at(1200).snapshotRates.push(60, 60);
+    timeline.linkRates(1200, [
+      { tickRate: 60, snapshotRate: 60 },
+      { tickRate: 58, snapshotRate: 59 },
+    ]);
+    timeline.at(3500).reconnectsSucceeded += 2;
+    timeline.at(1500).errors += 1; // second 0 is over: a late time counts in the open second
     const points = timeline.points();
     expect(points.map((p) => p.second)).to.deep.equal([0, 1, 2]);
-    expect(points[0]).to.deep.include({ matches: 1, errors: 1, matchLatencyP50Ms: 20, matchLatencyP99Ms: 30, tickRateMean: 59, tickRateMin: 58, snapshotsPerSecMean: 60, linksSampled: 2 });
+    expect(points[0]).to.deep.include({ matches: 1, errors: 1, matchLatencyP50Ms: 20, matchLatencyP99Ms: 30, tickRateMean: 59, tickRateMin: 58, snapshotsPerSecMean: 59.5, linksSampled: 2 });
     expect(points[0]!.clients).to.include({ playing: 2, queued: 1 });
-    expect(points[2]).to.deep.include({ reconnectsSucceeded: 2, linksSampled: 0 });
-    expect(Number.isNaN(points[2]!.tickRateMean)).to.equal(true);
+    expect(points[2]).to.deep.include({ reconnectsSucceeded: 2, errors: 1, linksSampled: 0 });
+    expect([points[1]!.matchLatencyP50Ms, points[2]!.tickRateMean, points[2]!.tickRateMin, points[2]!.snapshotsPerSecMean].every(Number.isNaN)).to.equal(true);
     expect(points[2]!.clients).to.include({ playing: 2, queued: 1 });
+  });
+
+  it('the open second’s match latencies count in its percentiles before it is over', () => {
+    const timeline = new Timeline(0);
+    for (const ms of [40, 10]) timeline.matchLatency(2500, ms);
+    expect(timeline.points()[2]).to.deep.include({ matchLatencyP50Ms: 10, matchLatencyP99Ms: 40 });
+    timeline.at(3000);
+    expect(timeline.points()[2], 'and the same once it is over').to.deep.include({ matchLatencyP50Ms: 10, matchLatencyP99Ms: 40 });
   });
 
   describe('a link between two samples', () => {

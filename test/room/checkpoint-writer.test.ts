@@ -73,6 +73,30 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(await stored('r1')).to.include({ owner: 'new-server', tick: 12 });
   });
 
+  it('counts every due checkpoint exactly once when the refusal callback throws, and the rest of the flush goes on', async () => {
+    const { stats, writes } = newStats();
+    const refused: string[] = [];
+    const onRefused = (roomId: string): void => {
+      refused.push(roomId);
+      throw new Error(`evicting ${roomId} failed`);
+    };
+    const w = new CheckpointWriter(redis, new Keys(''), { addr, ttlMs: 30_000, onRefused }, stats, pino({ level: 'silent' }));
+    await check.hset('room:r2:info', 'addr', addr, 'status', 'assigned', 'player_count', 2);
+    w.write([world('r1', 'new-server', 2, 10), world('r3', 'new-server', 2, 10)], []);
+    await w.drain();
+    // r1 and r3 refused (their callbacks throw) around r2, which is written, along with an info change.
+    w.write([world('r1', 'old-server', 1, 15), world('r2', 'old-server', 1, 15), world('r3', 'old-server', 1, 15)], [{ roomId: 'r2', view: { status: 'playing', playerCount: 2 } }]);
+    await w.drain();
+    const due = 5;
+    const results = ['written', 'refused', 'failed', 'skipped'];
+    const counts = await Promise.all(results.map(async (result) => (await writes(result)) ?? 0));
+    expect(counts.reduce((a, b) => a + b, 0), 'every due checkpoint counted once').to.equal(due);
+    expect(counts, results.join(' / ')).to.deep.equal([3, 2, 0, 0]);
+    expect(refused, 'each refused room handed on, also after a callback threw').to.deep.equal(['r1', 'r3']);
+    expect(await stored('r2')).to.include({ owner: 'old-server', tick: 15 });
+    expect(await check.hget('room:r2:info', 'status')).to.equal('playing');
+  });
+
   it('counts a checkpoint Redis answers with an error as failed, not skipped', async () => {
     const { stats, writes } = newStats();
     const w = writer(stats);
