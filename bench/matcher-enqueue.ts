@@ -14,9 +14,8 @@ import type { Redis } from 'ioredis';
 import { EnqueueRequest } from '../src/gen/mini/matcher/v1/matcher.js';
 import { connect, registryAuth } from '../test/support/grpc-clients.js';
 import { RedisServer } from '../test/support/redis-server.js';
-import { ServiceProcess } from '../test/support/service-process.js';
+import { ServiceProcess, startMatcher } from '../test/support/service-process.js';
 import { closedLoop, cpuMs, median, openLoop, percentile, pinSelf, type LoadResult } from './support/load.js';
-import { startBenchMatcher } from './support/matcher-process.js';
 import { RawGrpcChannel } from './support/raw-grpc.js';
 import { fmt, writeSummary } from './support/summary.js';
 
@@ -97,7 +96,8 @@ await pinSelf(loadCpu);
 const redis = await RedisServer.start({ cpu: serverCpu });
 const admin = redis.client();
 await admin.config('SET', 'appendonly', 'no');
-const matcher = await startBenchMatcher(redis.url, { LOG_LEVEL: 'warn', ROOM_SERVER_LEASE_TTL_MS: '600000' }, serverCpu, options.matcherNodeArgs);
+const nodeArgs = options.matcherNodeArgs.split(' ').filter((arg) => arg !== '');
+const matcher = await startMatcher(redis.url, { LOG_LEVEL: 'warn', ROOM_SERVER_LEASE_TTL_MS: '600000' }, serverCpu, nodeArgs);
 const noop = await ServiceProcess.start('bench/noop-matcher.ts', [], {}, { cpu: serverCpu });
 const registry = connect(matcher.address);
 try {

@@ -92,10 +92,7 @@ async function startRoom(
   port: number,
 ): Promise<ServiceProcess> {
   const flags = ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherAddr, '--max-rooms', String(args.maxRooms)];
-  // ServiceProcess runs `node --import tsx <entry> <args>`: node's own flags (--cpu-prof is not allowed
-  // in NODE_OPTIONS) go in front of the entry, and node reads options up to the script path.
-  const [first, ...rest] = [...args.nodeArgs, 'src/room/main.ts', ...flags];
-  const room = await startService(first!, rest, args.env, { cpu: args.cpu });
+  const room = await startService('src/room/main.ts', flags, args.env, { cpu: args.cpu, nodeArgs: args.nodeArgs });
   try {
     await eventually('the room server to register', () => room.output.some((line) => line.includes('registered with the matcher')), 15_000);
   } catch (err) {

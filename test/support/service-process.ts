@@ -10,12 +10,12 @@ export function startService(
   entry: string,
   args: string[],
   env: Record<string, string> = {},
-  options: { cpu?: number } = {},
+  options: { cpu?: number; nodeArgs?: string[] } = {},
 ): Promise<ServiceProcess> {
   return ServiceProcess.start(entry, args, { LOG_LEVEL: 'info', ROOM_SECRET: testRoomSecret, ...env }, options);
 }
 
-/** Starts a Matcher on a free port against the given Redis. */
-export function startMatcher(redisUrl: string, env: Record<string, string> = {}, cpu?: number): Promise<ServiceProcess> {
-  return startService('src/matcher/main.ts', ['--port', '0', '--host', '127.0.0.1'], { REDIS_URL: redisUrl, ...env }, { cpu });
+/** Starts a Matcher on a free port against the given Redis; `nodeArgs` are node's own flags (profiling). */
+export function startMatcher(redisUrl: string, env: Record<string, string> = {}, cpu?: number, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  return startService('src/matcher/main.ts', ['--port', '0', '--host', '127.0.0.1'], { REDIS_URL: redisUrl, ...env }, { cpu, nodeArgs });
 }
