@@ -2,7 +2,7 @@ import { credentials, type ClientReadableStream, type Metadata } from '@grpc/grp
 import { MatcherClient, type WatchAssignmentResponse } from '../gen/mini/matcher/v1/matcher.js';
 import { SessionsClient } from '../gen/mini/session/v1/session.js';
 import { promiseUnary } from '../shared/grpc/client.js';
-import { injectIntoMetadata } from '../shared/telemetry/trace-context.js';
+import { withTraceContext } from '../shared/telemetry/trace-context.js';
 
 export interface MatcherRpcOptions {
   /** Deadline of every unary call. */
@@ -25,10 +25,8 @@ export function connectMatcher(address: string, options: MatcherRpcOptions) {
     enqueue: promiseUnary(matcher, matcher.enqueue, deadline),
     dequeue: promiseUnary(matcher, matcher.dequeue, deadline),
     getAssignment: promiseUnary(matcher, matcher.getAssignment, deadline),
-    watchAssignment: (metadata: Metadata): ClientReadableStream<WatchAssignmentResponse> => {
-      injectIntoMetadata(metadata);
-      return matcher.watchAssignment({}, metadata, { deadline: Date.now() + options.watchDeadlineMs });
-    },
+    watchAssignment: (metadata: Metadata): ClientReadableStream<WatchAssignmentResponse> =>
+      matcher.watchAssignment({}, withTraceContext(metadata), { deadline: Date.now() + options.watchDeadlineMs }),
     close: (): void => {
       sessions.close();
       matcher.close();

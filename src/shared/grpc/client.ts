@@ -1,6 +1,6 @@
 import { Metadata, status as GrpcStatus, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { injectIntoMetadata, tracer } from '../telemetry/trace-context.js';
+import { tracer, withTraceContext } from '../telemetry/trace-context.js';
 
 type UnaryMethod<Req, Res> = (
   request: Req,
@@ -22,8 +22,7 @@ export function promiseUnary<Req, Res>(
   const spanName = ((method as { path?: string }).path ?? method.name).replace(/^\//, '');
   return (request, metadata = new Metadata(), signal) => {
     const span = tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc' } });
-    const outgoing = metadata.clone();
-    injectIntoMetadata(outgoing, trace.setSpan(context.active(), span));
+    const outgoing = withTraceContext(metadata, trace.setSpan(context.active(), span));
     return new Promise((resolve, reject) => {
       const settle = (err: ServiceError | null, response?: Res): void => {
         span.setAttribute('rpc.grpc.status_code', err ? err.code : GrpcStatus.OK);

@@ -7,7 +7,6 @@ import {
   type Context,
   type Link,
   type TextMapGetter,
-  type TextMapSetter,
 } from '@opentelemetry/api';
 
 /** The tracer every part of the project records its spans with (a no-op until tracing is started). */
@@ -18,13 +17,19 @@ const metadataGetter: TextMapGetter<Metadata> = {
   keys: (carrier) => Object.keys(carrier.getMap()),
 };
 
-const metadataSetter: TextMapSetter<Metadata> = {
-  set: (carrier, key, value) => carrier.set(key, value),
-};
-
-/** Writes the active trace context into outgoing gRPC metadata (W3C `traceparent`); nothing when tracing is off. */
-export function injectIntoMetadata(metadata: Metadata, from: Context = context.active()): void {
-  propagation.inject(from, metadata, metadataSetter);
+/**
+ * Outgoing gRPC metadata carrying the trace context (W3C `traceparent`): a copy with it added, so a
+ * caller's shared metadata is never changed; the same object when there is nothing to carry
+ * (tracing off), so an untraced call copies nothing.
+ */
+export function withTraceContext(metadata: Metadata, from: Context = context.active()): Metadata {
+  const headers: Record<string, string> = {};
+  propagation.inject(from, headers);
+  const entries = Object.entries(headers);
+  if (entries.length === 0) return metadata;
+  const outgoing = metadata.clone();
+  for (const [key, value] of entries) outgoing.set(key, value);
+  return outgoing;
 }
 
 /** The trace context a gRPC call carries in its metadata (the root context when it carries none). */
