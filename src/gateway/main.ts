@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { loadGatewayConfig } from '../shared/config/gateway.js';
-import { onShutdown, runMain } from '../shared/lifecycle.js';
+import { onShutdown, runMain, traceFlushBudget } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
 import { startTracing } from '../shared/telemetry/tracing.js';
@@ -36,10 +36,10 @@ runMain(async () => {
   const metricsServer = await startMetricsServer(registry, config.host, config.telemetry.metricsPort);
   announceListening(log, 'gateway', config.host, port, { matcher: config.matcherAddr, metrics_port: metricsServer.port });
 
-  onShutdown(log, config.shutdownDeadlineMs, async () => {
+  onShutdown(log, config.shutdownDeadlineMs, async (timeLeft) => {
     await app.close();
     rpc.close();
     await metricsServer.close();
-    await tracing.shutdown(1000);
+    await tracing.shutdown(traceFlushBudget(timeLeft));
   });
 });

@@ -1,6 +1,6 @@
 import { loadMatcherConfig } from '../shared/config/matcher.js';
 import { startGrpcServer } from '../shared/grpc/server.js';
-import { onShutdown, runMain } from '../shared/lifecycle.js';
+import { onShutdown, runMain, traceFlushBudget } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
 import { countRedisErrors } from '../shared/metrics/redis-metrics.js';
@@ -104,13 +104,13 @@ runMain(async () => {
   loop.start();
   announceListening(log, 'matcher', config.host, hosted.port, { redis: config.redisUrl, metrics_port: metricsServer.port });
 
-  onShutdown(log, config.shutdownDeadlineMs, async () => {
+  onShutdown(log, config.shutdownDeadlineMs, async (timeLeft) => {
     hosted.setServing(false);
     await loop.stop();
     await hub.close();
-    await hosted.shutdown(Math.max(100, config.shutdownDeadlineMs - 1000));
+    await hosted.shutdown(Math.max(100, timeLeft() - 1000));
     await closeRedis(redis);
     await metricsServer.close();
-    await tracing.shutdown(1000);
+    await tracing.shutdown(traceFlushBudget(timeLeft));
   });
 });

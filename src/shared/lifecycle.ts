@@ -1,10 +1,20 @@
 import type { Logger } from 'pino';
 
+/** Milliseconds left before the shutdown deadline (0 once it has passed). */
+export type TimeLeft = () => number;
+
+/** Spans still buffered get at most this long to reach the collector, and never past the deadline. */
+const traceFlushMs = 1000;
+
+/** How long the last step, flushing spans, may take out of what is left of the shutdown deadline. */
+export const traceFlushBudget = (timeLeft: TimeLeft): number => Math.min(traceFlushMs, Math.max(0, timeLeft() - 50));
+
 /**
  * Runs the shutdown steps once on SIGTERM or SIGINT, in order, under a deadline; exits 0 when they
- * finish and 1 when the deadline passes first. A second signal exits at once.
+ * finish and 1 when the deadline passes first. A second signal exits at once. The steps are told how
+ * much of the deadline is left, so each can bound its own wait.
  */
-export function onShutdown(log: Logger, deadlineMs: number, steps: () => Promise<void>): void {
+export function onShutdown(log: Logger, deadlineMs: number, steps: (timeLeft: TimeLeft) => Promise<void>): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
@@ -13,12 +23,13 @@ export function onShutdown(log: Logger, deadlineMs: number, steps: () => Promise
     }
     stopping = true;
     log.info({ signal, deadline_ms: deadlineMs }, 'shutting down');
+    const deadlineAt = performance.now() + deadlineMs;
     const timer = setTimeout(() => {
       log.error({ deadline_ms: deadlineMs }, 'shutdown deadline passed, exiting');
       process.exit(1);
     }, deadlineMs);
     timer.unref();
-    steps().then(
+    steps(() => Math.max(0, deadlineAt - performance.now())).then(
       () => {
         log.info('stopped');
         process.exit(0);

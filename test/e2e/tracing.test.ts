@@ -1,5 +1,7 @@
 import { SpanKind } from '@opentelemetry/api';
 import { expect } from 'chai';
+import { createServer, type Socket } from 'node:net';
+import { once } from 'node:events';
 import { OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver.js';
 import { RedisServer } from '../support/redis-server.js';
 import { startRoomServer } from '../support/room-fixture.js';
@@ -108,6 +110,29 @@ describe('tracing (real processes exporting OTLP)', function () {
       }
     } finally {
       expect(await gateway.stop(), 'a clean exit within the shutdown deadline').to.equal(0);
+    }
+  });
+
+  it('a collector that takes the connection and never answers does not hold shutdown past its deadline', async () => {
+    // Buffered spans get what is left of the deadline to reach it, not a fixed second that would overrun 600 ms.
+    const sockets: Socket[] = [];
+    const hungCollector = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
+    await once(hungCollector, 'listening');
+    const { port } = hungCollector.address() as { port: number };
+    const gateway = await startGateway(services[0]!.address, {
+      ...receiver.env,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      SHUTDOWN_DEADLINE_MS: '600',
+    });
+    try {
+      const session = await rest(gateway, 'POST', '/session', undefined, { device_id: 'collector-hung' });
+      expect(session.status).to.equal(200);
+    } finally {
+      const exitCode = await gateway.stop();
+      for (const socket of sockets) socket.destroy();
+      hungCollector.close();
+      expect(sockets.length, 'the flush reached the collector').to.be.greaterThan(0);
+      expect(exitCode, 'a clean exit within the shutdown deadline').to.equal(0);
     }
   });
 });
