@@ -114,7 +114,7 @@ describe('tracing (real processes exporting OTLP)', function () {
   });
 
   it('a collector that takes the connection and never answers does not hold shutdown past its deadline', async () => {
-    // Buffered spans get what is left of the deadline to reach it, not a fixed second that would overrun 600 ms.
+    // Buffered spans get what is left of the deadline to reach it, not a fixed second that would overrun 900 ms.
     const sockets: Socket[] = [];
     const hungCollector = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
     await once(hungCollector, 'listening');
@@ -122,7 +122,7 @@ describe('tracing (real processes exporting OTLP)', function () {
     const gateway = await startGateway(services[0]!.address, {
       ...receiver.env,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      SHUTDOWN_DEADLINE_MS: '600',
+      SHUTDOWN_DEADLINE_MS: '900',
     });
     try {
       const session = await rest(gateway, 'POST', '/session', undefined, { device_id: 'collector-hung' });
