@@ -7,7 +7,7 @@ import {
   type WatchAssignmentResponse,
 } from '../gen/mini/matcher/v1/matcher.js';
 import { SessionsClient, type AuthenticateDeviceResponse } from '../gen/mini/session/v1/session.js';
-import { bearerMetadata, promiseUnary } from '../shared/grpc/client.js';
+import { bearerMetadata, promiseUnary, reconnectBackoff } from '../shared/grpc/client.js';
 import { defaultBackoff, type BackoffPolicy } from './backoff.js';
 import { ClientError } from './errors.js';
 import { retryUnavailable } from './retry.js';
@@ -28,9 +28,6 @@ export interface MatchmakingOptions {
 
 const defaults: MatchmakingOptions = { rpcDeadlineMs: 5000, watchDeadlineMs: 600_000, backoff: defaultBackoff };
 
-// After a Matcher restart, find it again within a couple of seconds rather than grpc-js's default 2 min cap.
-const channelOptions = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000 };
-
 /**
  * The player's side of the Matcher and Sessions services: log in, queue, watch, get the assignment.
  * Every call carries the session token and a deadline, and is retried with backoff while the
@@ -47,8 +44,8 @@ export class MatchmakingClient {
 
   constructor(address: string, options: Partial<MatchmakingOptions> = {}) {
     this.options = { ...defaults, ...options };
-    this.sessions = new SessionsClient(address, credentials.createInsecure(), channelOptions);
-    this.matcher = new MatcherClient(address, credentials.createInsecure(), channelOptions);
+    this.sessions = new SessionsClient(address, credentials.createInsecure(), reconnectBackoff);
+    this.matcher = new MatcherClient(address, credentials.createInsecure(), reconnectBackoff);
     this.rpc = unaryCalls(this.sessions, this.matcher, this.options.rpcDeadlineMs);
   }
 

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { status } from '@grpc/grpc-js';
 import { TicketStatus, type Assignment, type WatchAssignmentResponse } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { LibraryPlayer, largestTickGap } from '../support/library-player.js';
+import { sampleValue, scrapeMetrics } from '../support/prom-text.js';
 import { RedisServer } from '../support/redis-server.js';
 import { startRoomServer } from '../support/room-fixture.js';
 import { startMatcher, type ServiceProcess } from '../support/service-process.js';
@@ -15,9 +16,8 @@ let device = 0;
 const newPlayer = (target: string, mmr: number) => new LibraryPlayer(target, { deviceId: `chaos-matcher-${device++}`, mmr, chase: device % 2 === 0 });
 
 /**
- * Two Matcher replicas on one Redis, a room server registered through each. A room server knows a
- * single Matcher address (`--matcher host:port`), so the one registered through the killed replica
- * keeps its games but can no longer heartbeat; the test asserts nothing about its lease.
+ * Two Matcher replicas on one Redis and two room servers: one registered through A with B as its
+ * fallback (`--matcher ipv4:A,B`: gRPC pick_first stays on A while it lives), one through B alone.
  */
 describe('chaos: a Matcher replica SIGKILLed while games run (real processes)', function () {
   this.timeout(40000);
@@ -34,12 +34,12 @@ describe('chaos: a Matcher replica SIGKILLed while games run (real processes)', 
     [matcherA, matcherB] = await Promise.all([startMatcher(redis.url, matcherEnv), startMatcher(redis.url, matcherEnv)]);
     stack.add(matcherA);
     stack.add(matcherB);
-    roomOfA = stack.add(await startRoomServer(redis.url, matcherA.address, roomEnv, 0));
+    roomOfA = stack.add(await startRoomServer(redis.url, `ipv4:${matcherA.address},${matcherB.address}`, roomEnv, 0));
     roomOfB = stack.add(await startRoomServer(redis.url, matcherB.address, roomEnv, 0));
   });
   after(async () => stack.stop());
 
-  it('games miss no tick, the replica matches new players, and a watcher on the dead replica gets its assignment', async () => {
+  it('games miss no tick, the replica matches new players and keeps both room servers live, and a watcher on the dead replica gets its assignment', async () => {
     const players: LibraryPlayer[] = [];
     stack.add({ stop: () => players.forEach((p) => p.close()) });
     const failures: unknown[] = [];
@@ -69,6 +69,7 @@ describe('chaos: a Matcher replica SIGKILLed while games run (real processes)', 
     const killTicks = new Map(gamers.map((p) => [p, p.lastTick!.tick]));
     const beatBefore = await heartbeatAt(redis, roomOfB.address);
     await matcherA.kill();
+    const killedAtMs = Date.now();
 
     // The replica carries on: a new login and enqueue against B is matched with the watcher, who got
     // its assignment on a stream reopened after A died.
@@ -81,6 +82,12 @@ describe('chaos: a Matcher replica SIGKILLed while games run (real processes)', 
     expect(failures.map(String)).to.deep.equal([]);
     expect(newcomer.roomId).to.equal(welcome.roomId);
     await eventually('the room server of B heartbeating', async () => (await heartbeatAt(redis, roomOfB.address)) > beatBefore);
+
+    // The room server registered through A moved to B: its lease was renewed past the point where it
+    // would have lapsed, and B counts both servers live.
+    const leaseLapsesAtMs = killedAtMs + Number(matcherEnv.ROOM_SERVER_LEASE_TTL_MS);
+    await eventually('the room server of A heartbeating through B past its lease', async () => (await heartbeatAt(redis, roomOfA.address)) > leaseLapsesAtMs, 10000);
+    expect(sampleValue(await scrapeMetrics(matcherB.metricsPort), 'room_servers_live')).to.equal(2);
 
     // Running games missed no tick: every tick from a second before the kill to two seconds after.
     for (const p of gamers) {

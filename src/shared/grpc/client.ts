@@ -2,6 +2,13 @@ import { Metadata, status as GrpcStatus, type CallOptions, type ClientUnaryCall,
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { tracer, withTraceContext } from '../telemetry/trace-context.js';
 
+/**
+ * Channel options for a client of a service close by: after a server restarts, or dies and the next
+ * replica of the target takes over, the channel finds it again within a couple of seconds (gRPC's own
+ * default backs off up to two minutes).
+ */
+export const reconnectBackoff = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000 };
+
 type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: Metadata,
