@@ -58,7 +58,7 @@ try {
   console.log(`npm run loadtest:seed -- ${process.argv.slice(2).join(' ')}`);
   console.log(`${machine()}; Redis + Matcher + ${flags.roomServers} room servers on core ${serverCpu}, ${flags.clients} loadgen clients (this process) on core ${loadCpu}\n`);
   const stack = await SeedStack.start(serverCpu, flags.roomServers, (stop) => cleanup.add(stop));
-  const loadgen = { ...loadgenFlags, matcherAddr: stack.matcher.address };
+  const loadgen = { ...loadgenFlags, matcherTarget: stack.matcher.address };
 
   const stored: StoredTickRate[] = [];
   const sampler = setInterval(() => void stack.storedTickRates().then((r) => stored.push(...r), () => undefined), 1000);

@@ -107,9 +107,9 @@ function nextReconnect(game: GameClient, timeoutMs: number): Promise<Outcome> {
 }
 
 /** Logs the players in, matches them in pairs through the Matcher (one MMR), and returns them unconnected. */
-async function matchPlayers(matcherAddr: string, run: number, cleanup: Cleanup): Promise<Player[]> {
+async function matchPlayers(matcherTarget: string, run: number, cleanup: Cleanup): Promise<Player[]> {
   const players = Array.from({ length: options.rooms * 2 }, () => {
-    const mm = new MatchmakingClient(matcherAddr);
+    const mm = new MatchmakingClient(matcherTarget);
     const game = new GameClient(mm);
     game.on('error', () => {}); // counted where it matters (nextReconnect); an unheard error event would throw
     game.on('snapshot', (snapshot) => game.setDirection(chaseBall(snapshot, game.welcome?.slot ?? Slot.SLOT_UNSPECIFIED, 10_000)));

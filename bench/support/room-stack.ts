@@ -87,11 +87,11 @@ export class RoomStack {
 }
 
 async function startRoom(
-  matcherAddr: string,
+  matcherTarget: string,
   args: { env: Record<string, string>; maxRooms: number; cpu: number; nodeArgs: string[] },
   port: number,
 ): Promise<ServiceProcess> {
-  const flags = ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherAddr, '--max-rooms', String(args.maxRooms)];
+  const flags = ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherTarget, '--max-rooms', String(args.maxRooms)];
   const room = await startService('src/room/main.ts', flags, args.env, { cpu: args.cpu, nodeArgs: args.nodeArgs });
   try {
     await eventually('the room server to register', () => room.output.some((line) => line.includes('registered with the matcher')), 15_000);

@@ -42,10 +42,10 @@ export class Bot {
   private readonly stopped = new AbortController();
 
   constructor(
-    matcherAddr: string,
+    matcherTarget: string,
     private readonly options: BotOptions,
   ) {
-    this.matchmaking = new MatchmakingClient(matcherAddr, options.matchmaking);
+    this.matchmaking = new MatchmakingClient(matcherTarget, options.matchmaking);
     this.game = new GameClient(this.matchmaking, options.game);
     this.game.on('snapshot', (snapshot) => this.onSnapshot(snapshot));
   }

@@ -4,7 +4,7 @@ import { grpcTargetArg, serviceCommand } from '../shared/config/cli.js';
 
 /** The terminal client's flags. */
 export interface PlayOptions {
-  /** host:port of the Matcher's gRPC server. */
+  /** The Matcher's gRPC target: host:port, or several replicas (see grpcTargetArg). */
   matcher: string;
   mmr: number;
   deviceId: string;

@@ -14,7 +14,7 @@ runMain(async () => {
   const tracing = startTracing({ service: 'gateway', enabled: config.telemetry.tracingEnabled });
   const log = createLogger('gateway', config.logLevel);
   const registry = createMetricsRegistry();
-  const rpc = connectMatcher(config.matcherAddr, {
+  const rpc = connectMatcher(config.matcherTarget, {
     rpcDeadlineMs: config.rpcDeadlineMs,
     watchDeadlineMs: config.watchDeadlineMs,
   });
@@ -34,7 +34,7 @@ runMain(async () => {
   await app.listen({ port: config.port, host: config.host });
   const { port } = app.server.address() as AddressInfo;
   const metricsServer = await startMetricsServer(registry, config.host, config.telemetry.metricsPort);
-  announceListening(log, 'gateway', config.host, port, { matcher: config.matcherAddr, metrics_port: metricsServer.port });
+  announceListening(log, 'gateway', config.host, port, { matcher: config.matcherTarget, metrics_port: metricsServer.port });
 
   onShutdown(log, config.shutdownDeadlineMs, async (timeLeft) => {
     await app.close();

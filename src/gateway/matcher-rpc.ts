@@ -1,7 +1,7 @@
 import { credentials, type ClientReadableStream, type Metadata } from '@grpc/grpc-js';
 import { MatcherClient, type WatchAssignmentResponse } from '../gen/mini/matcher/v1/matcher.js';
 import { SessionsClient } from '../gen/mini/session/v1/session.js';
-import { promiseUnary, reconnectBackoff } from '../shared/grpc/client.js';
+import { matcherChannelOptions, promiseUnary } from '../shared/grpc/client.js';
 import { withTraceContext } from '../shared/telemetry/trace-context.js';
 
 export interface MatcherRpcOptions {
@@ -14,8 +14,8 @@ export interface MatcherRpcOptions {
 /** The Matcher and Sessions RPCs the gateway calls, each with a deadline. */
 export function connectMatcher(address: string, options: MatcherRpcOptions) {
   const creds = credentials.createInsecure();
-  const sessions = new SessionsClient(address, creds, reconnectBackoff);
-  const matcher = new MatcherClient(address, creds, reconnectBackoff);
+  const sessions = new SessionsClient(address, creds, matcherChannelOptions);
+  const matcher = new MatcherClient(address, creds, matcherChannelOptions);
   const deadline = options.rpcDeadlineMs;
   return {
     authenticateDevice: promiseUnary(sessions, sessions.authenticateDevice, deadline),

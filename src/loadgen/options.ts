@@ -9,7 +9,7 @@ export interface LoadgenOptions {
   /** Seconds over which the clients start, evenly spread (0 = all at once). */
   rampUpSec: number;
   /** Matcher gRPC address; used unless `gatewayAddr` is set. */
-  matcherAddr: string;
+  matcherTarget: string;
   /** REST gateway address: matchmaking over HTTP/JSON + Server-Sent Events instead of gRPC. */
   gatewayAddr: string | undefined;
   /** Probability per game that the client cuts its link once, mid-game, and reconnects. */
@@ -106,7 +106,7 @@ export function parseLoadgenArgs(argv: string[], command: Command = loadgenComma
     clients: flags.clients,
     durationSec: flags.duration,
     rampUpSec: flags.rampUp,
-    matcherAddr: flags.matcher,
+    matcherTarget: flags.matcher,
     gatewayAddr: flags.gateway,
     reconnectRate: flags.reconnectRate,
     reconnectDownMs: flags.reconnectDownMs,

@@ -100,7 +100,7 @@ export function buildReport(input: { options: LoadgenOptions; metrics: LoadMetri
     elapsedSec,
     options: shownOptions,
     transport: options.gatewayAddr === undefined ? 'grpc' : 'rest',
-    target: options.gatewayAddr ?? options.matcherAddr,
+    target: options.gatewayAddr ?? options.matcherTarget,
     clients: { configured: options.clients, peakPlaying: metrics.peakPlaying },
     loopLagMs: metrics.loopLagMs.summary(),
     matches: {

@@ -121,5 +121,5 @@ async function drainReconnects(clients: readonly LoadClient[], deadlineMs: numbe
 function matchmakingFor(options: LoadgenOptions, metrics: LoadMetrics): LoadMatchmaking {
   const onRetry: MatchmakingOptions['onRetry'] = (err) => metrics.flowError('retry', toClientError(err).kind);
   if (options.gatewayAddr !== undefined) return new RestMatchmaking(options.gatewayAddr, metrics, { onRetry });
-  return new TimedGrpcMatchmaking(options.matcherAddr, metrics, { onRetry });
+  return new TimedGrpcMatchmaking(options.matcherTarget, metrics, { onRetry });
 }

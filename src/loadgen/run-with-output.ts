@@ -12,7 +12,7 @@ import { summaryTables } from './summary-table.js';
  */
 export async function runWithOutput(options: LoadgenOptions, signal?: AbortSignal): Promise<LoadReport> {
   const humanOut = options.json ? process.stderr : process.stdout;
-  const target = options.gatewayAddr === undefined ? `Matcher ${options.matcherAddr} (gRPC)` : `gateway ${options.gatewayAddr} (REST)`;
+  const target = options.gatewayAddr === undefined ? `Matcher ${options.matcherTarget} (gRPC)` : `gateway ${options.gatewayAddr} (REST)`;
   process.stderr.write(`loadgen: ${options.clients} clients for ${options.durationSec} s through the ${target}; reconnect rate ${options.reconnectRate}, MMR ${options.mmr} ± ${options.mmrSpread}\n`);
   const bar = options.progress ? new ProgressBar() : undefined;
   let report: LoadReport;

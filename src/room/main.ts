@@ -61,7 +61,7 @@ runMain(async () => {
   const checkpointOptions = { addr: publicAddr, ttlMs: config.checkpointTtlSec * 1000, onRefused: (roomId: string) => host.evict(roomId) };
   const writer = new CheckpointWriter(redis, keys, checkpointOptions, stats, log);
   const store = new RoomStore(redis, keys, publicAddr, log);
-  const calls = connectRegistry(config.matcherAddr, roomKeys.registryBearer, config.rpcDeadlineMs);
+  const calls = connectRegistry(config.matcherTarget, roomKeys.registryBearer, config.rpcDeadlineMs);
   const load = () => ({ ...host.load(), ...tickStats.read(performance.now()) });
   const link = new RegistryLink(
     calls,
@@ -109,7 +109,7 @@ runMain(async () => {
   announceListening(log, 'room', config.host, endpoint.port, {
     public_addr: publicAddr,
     owner,
-    matcher: config.matcherAddr,
+    matcher: config.matcherTarget,
     capacity: config.maxRooms,
     metrics_port: metricsServer.port,
   });

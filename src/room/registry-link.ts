@@ -1,11 +1,11 @@
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { RoomRegistryClient } from '../gen/mini/room/v1/registry.js';
-import { bearerMetadata, promiseUnary, reconnectBackoff } from '../shared/grpc/client.js';
+import { bearerMetadata, matcherChannelOptions, promiseUnary } from '../shared/grpc/client.js';
 
 /** The RoomRegistry RPCs with the registry key attached, as promises. */
 export function connectRegistry(matcherTarget: string, registryBearer: string, deadlineMs: number) {
-  const client = new RoomRegistryClient(matcherTarget, credentials.createInsecure(), reconnectBackoff);
+  const client = new RoomRegistryClient(matcherTarget, credentials.createInsecure(), matcherChannelOptions);
   const auth = (): ReturnType<typeof bearerMetadata> => bearerMetadata(registryBearer);
   const register = promiseUnary(client, client.register, deadlineMs);
   const heartbeat = promiseUnary(client, client.heartbeat, deadlineMs);

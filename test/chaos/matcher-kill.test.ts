@@ -9,7 +9,8 @@ import { startMatcher, type ServiceProcess } from '../support/service-process.js
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 
-const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: '3000' };
+const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: '5000' };
+const leaseMs = Number(matcherEnv.ROOM_SERVER_LEASE_TTL_MS);
 const roomEnv = { ROOM_SCORE_LIMIT: '1000', ROOM_REGISTRY_RETRY_MS: '100' };
 
 let device = 0;
@@ -67,7 +68,8 @@ describe('chaos: a Matcher replica SIGKILLed while games run (real processes)', 
 
     await eventually('a second of play', () => gamers.every((p) => p.ticks.length > 60));
     const killTicks = new Map(gamers.map((p) => [p, p.lastTick!.tick]));
-    const beatBefore = await heartbeatAt(redis, roomOfB.address);
+    const beatBefore = (await registration(redis, roomOfB.address)).heartbeatAtMs;
+    const registeredThroughA = await registration(redis, roomOfA.address);
     await matcherA.kill();
     const killedAtMs = Date.now();
 
@@ -81,12 +83,11 @@ describe('chaos: a Matcher replica SIGKILLed while games run (real processes)', 
     await eventually('the newcomer in the same game', () => failures.length > 0 || newcomer.lastTick !== undefined, 15000);
     expect(failures.map(String)).to.deep.equal([]);
     expect(newcomer.roomId).to.equal(welcome.roomId);
-    await eventually('the room server of B heartbeating', async () => (await heartbeatAt(redis, roomOfB.address)) > beatBefore);
+    await eventually('the room server of B heartbeating', async () => (await registration(redis, roomOfB.address)).heartbeatAtMs > beatBefore);
 
-    // The room server registered through A moved to B: its lease was renewed past the point where it
-    // would have lapsed, and B counts both servers live.
-    const leaseLapsesAtMs = killedAtMs + Number(matcherEnv.ROOM_SERVER_LEASE_TTL_MS);
-    await eventually('the room server of A heartbeating through B past its lease', async () => (await heartbeatAt(redis, roomOfA.address)) > leaseLapsesAtMs, 10000);
+    // The room server registered through A moved to B: the same registration, renewed past the point
+    // where its lease would have lapsed, and B counts both servers live.
+    await heartbeatsPastLease(redis, roomOfA.address, registeredThroughA.serverId, killedAtMs);
     expect(sampleValue(await scrapeMetrics(matcherB.metricsPort), 'room_servers_live')).to.equal(2);
 
     // Running games missed no tick: every tick from a second before the kill to two seconds after.
@@ -101,6 +102,31 @@ describe('chaos: a Matcher replica SIGKILLed while games run (real processes)', 
   });
 });
 
+describe('chaos: a Matcher replica hung with SIGSTOP (real processes)', function () {
+  this.timeout(30000);
+  const stack = new Stack();
+  after(async () => stack.stop());
+
+  it('a room server registered through it moves to the other replica within its lease, under the same registration', async () => {
+    const redis = stack.add(await RedisServer.start());
+    const [hung, other] = await Promise.all([startMatcher(redis.url, matcherEnv), startMatcher(redis.url, matcherEnv)]);
+    stack.add(other);
+    stack.add({ stop: () => hung.kill() }); // a stopped process never handles SIGTERM
+    const room = stack.add(await startRoomServer(redis.url, `ipv4:${hung.address},${other.address}`, roomEnv, 0));
+    const serverId = await eventually('registered', async () => (await registration(redis, room.address)).serverId || undefined);
+
+    // Its connection to the hung replica stays open and silent: only keepalive pings can tell.
+    hung.child.kill('SIGSTOP');
+    await heartbeatsPastLease(redis, room.address, serverId, Date.now());
+  });
+});
+
+/** Waits until the server heartbeats past the lease that began at `sinceMs`, under its first registration. */
+async function heartbeatsPastLease(redis: RedisServer, addr: string, serverId: string, sinceMs: number): Promise<void> {
+  await eventually('heartbeats past the lease', async () => (await registration(redis, addr)).heartbeatAtMs > sinceMs + leaseMs, leaseMs + 10000);
+  expect((await registration(redis, addr)).serverId, 'the same registration: the lease never lapsed').to.equal(serverId);
+}
+
 /** Watches the player's assignment (the library reopens the stream after failures) until ASSIGNED. */
 async function watchUntilAssigned(player: LibraryPlayer, seen: WatchAssignmentResponse[]): Promise<Assignment> {
   for await (const event of player.matchmaking.watchAssignment(AbortSignal.timeout(30000))) {
@@ -110,10 +136,12 @@ async function watchUntilAssigned(player: LibraryPlayer, seen: WatchAssignmentRe
   throw new Error(`the watch ended without an assignment: ${seen.map((e) => TicketStatus[e.status]).join(', ')}`);
 }
 
-async function heartbeatAt(redis: RedisServer, addr: string): Promise<number> {
+/** The room server's registration as the Matchers keep it: its server id and last heartbeat. */
+async function registration(redis: RedisServer, addr: string): Promise<{ serverId: string; heartbeatAtMs: number }> {
   const client = redis.client();
   try {
-    return Number(await client.hget(`room_server:${addr}`, 'heartbeat_at'));
+    const [serverId, heartbeatAt] = await client.hmget(`room_server:${addr}`, 'server_id', 'heartbeat_at');
+    return { serverId: serverId ?? '', heartbeatAtMs: Number(heartbeatAt) };
   } finally {
     client.disconnect();
   }

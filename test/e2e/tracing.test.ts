@@ -117,22 +117,26 @@ describe('tracing (real processes exporting OTLP)', function () {
     // Buffered spans get what is left of the deadline to reach it, not a fixed second that would overrun 900 ms.
     const sockets: Socket[] = [];
     const hungCollector = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
-    await once(hungCollector, 'listening');
-    const { port } = hungCollector.address() as { port: number };
-    const gateway = await startGateway(services[0]!.address, {
-      ...receiver.env,
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      SHUTDOWN_DEADLINE_MS: '900',
-    });
     try {
-      const session = await rest(gateway, 'POST', '/session', undefined, { device_id: 'collector-hung' });
-      expect(session.status).to.equal(200);
+      await once(hungCollector, 'listening');
+      const { port } = hungCollector.address() as { port: number };
+      const gateway = await startGateway(services[0]!.address, {
+        ...receiver.env,
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        SHUTDOWN_DEADLINE_MS: '900',
+      });
+      let exitCode: number | null;
+      try {
+        const session = await rest(gateway, 'POST', '/session', undefined, { device_id: 'collector-hung' });
+        expect(session.status).to.equal(200);
+      } finally {
+        exitCode = await gateway.stop();
+      }
+      expect(sockets.length, 'the exporter reached the collector').to.be.greaterThan(0);
+      expect(exitCode, 'a clean exit within the shutdown deadline').to.equal(0);
     } finally {
-      const exitCode = await gateway.stop();
       for (const socket of sockets) socket.destroy();
       hungCollector.close();
-      expect(sockets.length, 'the flush reached the collector').to.be.greaterThan(0);
-      expect(exitCode, 'a clean exit within the shutdown deadline').to.equal(0);
     }
   });
 });

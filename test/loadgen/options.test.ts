@@ -26,7 +26,7 @@ describe('loadgen flags', () => {
       clients: 10,
       durationSec: 30,
       rampUpSec: 0,
-      matcherAddr: '127.0.0.1:50051',
+      matcherTarget: '127.0.0.1:50051',
       gatewayAddr: undefined,
       reconnectRate: 0.1,
       reconnectDownMs: 1000,

@@ -23,8 +23,8 @@ export interface CallOptions {
 const matcherEnv = { ROOM_SERVER_LEASE_TTL_MS: '600000' };
 
 /** Starts a gateway process in front of the Matcher at the given address. */
-export function startGateway(matcherAddress: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
-  return startService('src/gateway/main.ts', ['--port', '0', '--host', '127.0.0.1', '--matcher', matcherAddress], env);
+export function startGateway(matcherTargetess: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+  return startService('src/gateway/main.ts', ['--port', '0', '--host', '127.0.0.1', '--matcher', matcherTargetess], env);
 }
 
 /** A real Redis, a real Matcher and a real gateway in front of it, with a REST helper; one per describe block. */

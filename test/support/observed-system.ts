@@ -64,8 +64,8 @@ export class ObservedSystem {
   }
 }
 
-async function startRoom(redisUrl: string, matcherAddr: string, port: number, metricsPort: number): Promise<ServiceProcess> {
-  const args = ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherAddr, '--metrics-port', String(metricsPort)];
+async function startRoom(redisUrl: string, matcherTarget: string, port: number, metricsPort: number): Promise<ServiceProcess> {
+  const args = ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherTarget, '--metrics-port', String(metricsPort)];
   const room = await startService('src/room/main.ts', args, { REDIS_URL: redisUrl, ...roomEnv });
   await eventually('the room server to register', () => room.output.some((line) => line.includes('registered with the matcher')));
   return room;

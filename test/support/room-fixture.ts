@@ -130,12 +130,12 @@ export interface RoomStatsLine {
 /** Starts a room server process and waits until it has registered with the Matcher; `extraArgs` e.g. `--max-rooms 2`. */
 export async function startRoomServer(
   redisUrl: string,
-  matcherAddr: string,
+  matcherTarget: string,
   env: Record<string, string>,
   port: number,
   extraArgs: string[] = [],
 ): Promise<ServiceProcess> {
-  const args = ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherAddr, ...extraArgs];
+  const args = ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherTarget, ...extraArgs];
   const room = await startService('src/room/main.ts', args, { REDIS_URL: redisUrl, ...env });
   await eventually('the room server to register', () => room.output.some((line) => line.includes('registered with the matcher')));
   return room;

@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { Command, InvalidArgumentError } from 'commander';
 
 /** Parses a TCP/UDP port flag (0 = any free port). */
@@ -7,34 +8,50 @@ export function portArg(value: string): number {
   return port;
 }
 
-const hostPortPattern = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-const ipv4PortPattern = /^\d{1,3}(?:\.\d{1,3}){3}:(\d{1,5})$/;
-const ipv6PortPattern = /^\[[0-9a-fA-F:.]+\]:(\d{1,5})$/;
+const hostNamePattern = /^[A-Za-z0-9.-]+$/;
 
-function matchesWithPort(pattern: RegExp, value: string): boolean {
-  const port = pattern.exec(value)?.at(-1);
-  return port !== undefined && Number(port) <= 65535;
+/** Splits `host:port` or `[v6]:port`; undefined when the port is missing or out of range. */
+function splitHostPort(value: string): { host: string; bracketed: boolean } | undefined {
+  const match = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  if (!match || Number(match[3]) > 65535) return undefined;
+  return match[1] !== undefined ? { host: match[1], bracketed: true } : { host: match[2]!, bracketed: false };
+}
+
+/** host:port with a host name, an IPv4 address or a bracketed IPv6 address. */
+function isHostPort(value: string): boolean {
+  const address = splitHostPort(value);
+  if (!address) return false;
+  return address.bracketed ? isIPv6(address.host) : hostNamePattern.test(address.host);
 }
 
 /** Parses a host:port flag. */
 export function hostPortArg(value: string): string {
-  if (!matchesWithPort(hostPortPattern, value)) throw new InvalidArgumentError('must be host:port');
+  if (!isHostPort(value)) throw new InvalidArgumentError('must be host:port');
   return value;
 }
 
+const isAddressList = (list: string, isIp: (host: string) => boolean, bracketed: boolean): boolean =>
+  list.split(',').every((item) => {
+    const address = splitHostPort(item);
+    return address !== undefined && address.bracketed === bracketed && isIp(address.host);
+  });
+
 /**
  * Parses a flag naming a gRPC server: host:port, or a gRPC target that lists several replicas
- * (`ipv4:` or `ipv6:` addresses, comma-separated, or a `dns:` name with several records). Over
- * several addresses gRPC's pick_first stays on one while it lives and moves to the next when it dies.
+ * (`ipv4:` or `ipv6:` addresses, comma-separated, or `dns:///name:port` for every record of a name).
+ * Over several addresses gRPC's pick_first stays on one and moves to the next when its connection
+ * fails (see reconnectBackoff and the keepalive of the channels that need it).
  */
 export function grpcTargetArg(value: string): string {
-  const [, scheme = '', addresses = ''] = /^(ipv4|ipv6|dns):(.*)$/.exec(value) ?? [];
+  const [, scheme = '', rest = ''] = /^(ipv4|ipv6|dns):(.*)$/.exec(value) ?? [];
   const valid =
-    scheme === ''
-      ? matchesWithPort(hostPortPattern, value)
-      : scheme === 'dns'
-        ? matchesWithPort(hostPortPattern, addresses.replace(/^\/\/[^/]*\//, ''))
-        : addresses.split(',').every((address) => matchesWithPort(scheme === 'ipv4' ? ipv4PortPattern : ipv6PortPattern, address));
+    scheme === 'ipv4'
+      ? isAddressList(rest, isIPv4, false)
+      : scheme === 'ipv6'
+        ? isAddressList(rest, isIPv6, true)
+        : scheme === 'dns'
+          ? isHostPort(rest.replace(/^\/\/\//, ''))
+          : isHostPort(value);
   if (!valid) {
     throw new InvalidArgumentError(
       'must be host:port, or a gRPC target listing replicas: ipv4:10.0.0.1:50051,10.0.0.2:50051 or dns:///matcher.internal:50051',

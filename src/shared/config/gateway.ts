@@ -6,8 +6,8 @@ import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } 
 export interface GatewayConfig {
   host: string;
   port: number;
-  /** host:port of the Matcher's gRPC server (it also serves Sessions). */
-  matcherAddr: string;
+  /** The Matcher's gRPC target (it also serves Sessions): host:port, or several replicas (see grpcTargetArg). */
+  matcherTarget: string;
   logLevel: string;
   /** Deadline of every unary gRPC call, and of the first message of a watch. */
   rpcDeadlineMs: number;
@@ -45,7 +45,7 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Gatew
   return {
     host: flags.host,
     port: flags.port,
-    matcherAddr: flags.matcher,
+    matcherTarget: flags.matcher,
     logLevel: e.LOG_LEVEL,
     rpcDeadlineMs: e.GATEWAY_RPC_DEADLINE_MS,
     watchDeadlineMs: e.GATEWAY_WATCH_DEADLINE_SEC * 1000,

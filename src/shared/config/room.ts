@@ -11,7 +11,7 @@ export interface RoomServerConfig {
   publicAddr: string | undefined;
   /** Most rooms the Matcher may place here (the Register capacity). */
   maxRooms: number;
-  matcherAddr: string;
+  matcherTarget: string;
   redisUrl: string;
   redisKeyPrefix: string;
   redisCommandTimeoutMs: number;
@@ -80,7 +80,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     port: flags.port,
     publicAddr: flags.publicAddr,
     maxRooms: flags.maxRooms,
-    matcherAddr: flags.matcher,
+    matcherTarget: flags.matcher,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,

@@ -3,11 +3,24 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { tracer, withTraceContext } from '../telemetry/trace-context.js';
 
 /**
- * Channel options for a client of a service close by: after a server restarts, or dies and the next
- * replica of the target takes over, the channel finds it again within a couple of seconds (gRPC's own
- * default backs off up to two minutes).
+ * Channel options for a client of a service close by: when every address of the target is down, it
+ * tries again within a couple of seconds of one coming back (gRPC's own default backs off up to two
+ * minutes).
  */
 export const reconnectBackoff = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000 };
+
+/**
+ * For our services' channels to the Matcher (a room server's registry link, the gateway): a ping every
+ * second, calls or not, so that a replica that hangs or vanishes without closing its connection is
+ * given up within about two seconds and pick_first moves to the next address of the target, well
+ * inside a room server's lease. (A replica that exits closes its connection and is left at once.)
+ */
+export const matcherChannelOptions = {
+  ...reconnectBackoff,
+  'grpc.keepalive_time_ms': 1000,
+  'grpc.keepalive_timeout_ms': 1000,
+  'grpc.keepalive_permit_without_calls': 1,
+};
 
 type UnaryMethod<Req, Res> = (
   request: Req,
