@@ -5,44 +5,44 @@
  * Ctrl-C stops everything in order.
  */
 import { loadLocalSystemConfig } from '../src/shared/config/local-system.js';
-import { localRedis } from './lib/local-redis.js';
+import { localRedis, type LocalRedis } from './lib/local-redis.js';
 import { ServiceProcess } from './lib/service-process.js';
 
 const config = loadLocalSystemConfig(process.argv, process.env);
 const echo = (line: string): void => void process.stdout.write(`${line}\n`);
-const redis = await localRedis(config.redisUrl);
-const env = { REDIS_URL: redis.url, ROOM_SECRET: config.roomSecret, LOG_LEVEL: config.logLevel };
 const started: ServiceProcess[] = [];
+let redis: LocalRedis | undefined;
+/** Set by Ctrl-C (even during start-up, which then starts nothing more) or by a service dying. */
+let stopping = false;
+
+class StartInterrupted extends Error {}
 
 async function stopAll(): Promise<void> {
-  for (const service of started.reverse()) await service.stop();
-  await redis.stop();
+  for (const service of started.splice(0).reverse()) await service.stop();
+  await redis?.stop();
 }
 
-try {
-  const matcher = await ServiceProcess.start(
-    'src/matcher/main.ts',
-    ['--port', String(config.matcherPort), '--metrics-port', String(config.metricsPorts.matcher)],
-    env,
-    { echo, ownGroup: true },
-  );
-  started.push(matcher);
-  const gateway = await ServiceProcess.start(
+/** Starts one service in its own process group (a terminal's Ctrl-C reaches only this script). */
+async function startService(entry: string, args: string[], env: Record<string, string>): Promise<ServiceProcess> {
+  if (stopping) throw new StartInterrupted();
+  const service = await ServiceProcess.start(entry, args, env, { echo, ownGroup: true });
+  started.push(service);
+  return service;
+}
+
+async function startAll(): Promise<void> {
+  redis = await localRedis(config.redisUrl);
+  const env = { REDIS_URL: redis.url, ROOM_SECRET: config.roomSecret, LOG_LEVEL: config.logLevel };
+  const matcher = await startService('src/matcher/main.ts', ['--port', String(config.matcherPort), '--metrics-port', String(config.metricsPorts.matcher)], env);
+  const matcherTarget = `127.0.0.1:${matcher.port}`;
+  const gateway = await startService(
     'src/gateway/main.ts',
-    ['--port', String(config.gatewayPort), '--matcher', `127.0.0.1:${matcher.port}`, '--metrics-port', String(config.metricsPorts.gateway)],
+    ['--port', String(config.gatewayPort), '--matcher', matcherTarget, '--metrics-port', String(config.metricsPorts.gateway)],
     env,
-    { echo, ownGroup: true },
   );
-  started.push(gateway);
   for (const [i, port] of config.roomPorts.entries()) {
     const metricsPort = String(config.metricsPorts.rooms[i]);
-    const room = await ServiceProcess.start(
-      'src/room/main.ts',
-      ['--port', String(port), '--host', '127.0.0.1', '--matcher', `127.0.0.1:${matcher.port}`, '--metrics-port', metricsPort],
-      env,
-      { echo, ownGroup: true },
-    );
-    started.push(room);
+    await startService('src/room/main.ts', ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherTarget, '--metrics-port', metricsPort], env);
   }
   const metrics = config.metricsPorts;
   const redisNote = { given: 'from REDIS_URL', reused: 'already running, reused', started: 'started here, AOF in .data/redis' }[redis.origin];
@@ -61,26 +61,40 @@ try {
       '',
     ].join('\n'),
   );
-} catch (err) {
-  process.stderr.write(`start failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  await stopAll();
-  process.exit(1);
 }
 
-let stopping = false;
+const startup = startAll();
+// Installed before anything has started: a Ctrl-C during start-up waits for the process being
+// started, then stops all of them (the children are in their own process groups and would outlive us).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nstopping...\n');
+    void startup
+      .catch(() => undefined)
+      .then(stopAll)
+      .then(() => process.exit(0));
+  });
+}
+
+try {
+  await startup;
+} catch (err) {
+  // Interrupted: the signal handler is stopping what started, and exits.
+  if (!(err instanceof StartInterrupted)) {
+    process.stderr.write(`start failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    stopping = true;
+    await stopAll();
+    process.exit(1);
+  }
+}
+
 for (const service of started) {
   service.child.once('exit', (code) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`a service exited unexpectedly (code ${code}); stopping the rest\n`);
     void stopAll().then(() => process.exit(1));
-  });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('\nstopping...\n');
-    void stopAll().then(() => process.exit(0));
   });
 }

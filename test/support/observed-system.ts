@@ -1,4 +1,4 @@
-import { freePort } from './ports.js';
+import { distinctFreePorts } from './ports.js';
 import { RedisServer } from './redis-server.js';
 import { startMatcher, startService, type ServiceProcess } from './service-process.js';
 import { eventually } from './wait.js';
@@ -71,8 +71,3 @@ async function startRoom(redisUrl: string, matcherTarget: string, port: number, 
   return room;
 }
 
-async function distinctFreePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}

@@ -11,3 +11,30 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/** `count` different TCP ports that were free a moment ago. */
+export async function distinctFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** Whether a TCP port can be listened on at 127.0.0.1 right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive TCP ports that were all free a moment ago (for a "ports from" flag). */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 20000 + Math.floor(Math.random() * 40000);
+    let free = true;
+    for (let port = first; free && port < first + count; port++) free = await canListen(port);
+    if (free) return first;
+  }
+  throw new Error(`no run of ${count} free ports found`);
+}
