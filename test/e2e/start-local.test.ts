@@ -35,10 +35,13 @@ class LocalSystem {
     return eventually(`npm start to print ${pattern}`, () => this.lines.find((line) => pattern.test(line)), timeoutMs);
   }
 
-  /** The processes it started that are still running (its direct children). */
-  children(): number[] {
-    const ps = spawnSync('ps', ['-o', 'pid=', '--ppid', String(this.child.pid)], { encoding: 'utf8' });
-    return ps.stdout.split('\n').filter(Boolean).map(Number);
+  /** The services it started that are still running: its children running a service's main (tsx may add an esbuild child). */
+  services(): number[] {
+    const ps = spawnSync('ps', ['-o', 'pid=,args=', '--ppid', String(this.child.pid)], { encoding: 'utf8' });
+    return ps.stdout
+      .split('\n')
+      .filter((line) => /src\/(matcher|gateway|room)\/main\.ts/.test(line))
+      .map((line) => Number.parseInt(line, 10));
   }
 }
 
@@ -60,7 +63,7 @@ describe('npm start (scripts/start-local.ts, real processes)', function () {
   it('starts the Matcher, the gateway and three room servers, serves REST, and stops them all on Ctrl-C', async () => {
     const system = await LocalSystem.start(redis.url);
     await system.waitFor(/Ctrl-C stops everything/, 45000);
-    const services = system.children();
+    const services = system.services();
     expect(services, 'Matcher, gateway, 3 room servers').to.have.length(5);
     const response = await fetch(`http://127.0.0.1:${system.gatewayPort}/session`, {
       method: 'POST',
@@ -77,7 +80,7 @@ describe('npm start (scripts/start-local.ts, real processes)', function () {
   it('a Ctrl-C during start-up stops what has started and starts nothing more', async () => {
     const system = await LocalSystem.start(redis.url);
     await system.waitFor(/matcher listening/);
-    const startedSoFar = system.children();
+    const startedSoFar = system.services();
     expect(startedSoFar.length, 'the Matcher, maybe the gateway starting').to.be.within(1, 2);
     system.child.kill('SIGINT');
     expect(await system.exited).to.equal(0);
