@@ -1,10 +1,20 @@
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createInterface } from 'node:readline';
 import { distinctFreePorts, freePortRun } from '../support/ports.js';
 import { RedisServer } from '../support/redis-server.js';
 import { eventually } from '../support/wait.js';
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /** `npm start` (scripts/start-local.ts) on free ports against a test Redis, its output collected. */
 class LocalSystem {
@@ -30,6 +40,16 @@ class LocalSystem {
     return new LocalSystem(child, gatewayPort!);
   }
 
+  /** Ctrl-C unless it has exited; then SIGKILLs any service still running, so a failed test leaves nothing behind. */
+  async stop(services: number[]): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGINT');
+      const exitedInTime = await Promise.race([this.exited.then(() => true), delay(15000, false)]);
+      if (!exitedInTime) this.child.kill('SIGKILL');
+    }
+    for (const pid of services.filter(isRunning)) process.kill(pid, 'SIGKILL');
+  }
+
   /** Waits for a line matching `pattern`. */
   waitFor(pattern: RegExp, timeoutMs = 30000): Promise<string> {
     return eventually(`npm start to print ${pattern}`, () => this.lines.find((line) => pattern.test(line)), timeoutMs);
@@ -45,25 +65,24 @@ class LocalSystem {
   }
 }
 
-const isRunning = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('npm start (scripts/start-local.ts, real processes)', function () {
   this.timeout(60000);
   let redis: RedisServer;
+  /** The systems started by the current test and the services seen running, stopped after it whatever happened. */
+  let running: { system: LocalSystem; services: number[] }[] = [];
   before(async () => (redis = await RedisServer.start()));
+  afterEach(async () => {
+    for (const { system, services } of running) await system.stop([...services, ...system.services()]);
+    running = [];
+  });
   after(async () => redis.stop());
 
   it('starts the Matcher, the gateway and three room servers, serves REST, and stops them all on Ctrl-C', async () => {
     const system = await LocalSystem.start(redis.url);
+    running.push({ system, services: [] });
     await system.waitFor(/Ctrl-C stops everything/, 45000);
     const services = system.services();
+    running[0]!.services.push(...services);
     expect(services, 'Matcher, gateway, 3 room servers').to.have.length(5);
     const response = await fetch(`http://127.0.0.1:${system.gatewayPort}/session`, {
       method: 'POST',
@@ -79,8 +98,10 @@ describe('npm start (scripts/start-local.ts, real processes)', function () {
 
   it('a Ctrl-C during start-up stops what has started and starts nothing more', async () => {
     const system = await LocalSystem.start(redis.url);
+    running.push({ system, services: [] });
     await system.waitFor(/matcher listening/);
     const startedSoFar = system.services();
+    running[0]!.services.push(...startedSoFar);
     expect(startedSoFar.length, 'the Matcher, maybe the gateway starting').to.be.within(1, 2);
     system.child.kill('SIGINT');
     expect(await system.exited).to.equal(0);
