@@ -23,8 +23,9 @@ export class ServiceProcess {
 
   /**
    * Starts the service with this environment plus `env`; `cpu` pins it to that core with taskset
-   * (benchmarks); `nodeArgs` are node's own flags (e.g. --cpu-prof, which NODE_OPTIONS refuses); `echo` also receives every output line as it comes; `ownGroup` puts it in its own
-   * process group, so that a terminal's Ctrl-C reaches only the parent, which then stops it in order.
+   * (benchmarks); `nodeArgs` are node's own flags (e.g. --cpu-prof, which NODE_OPTIONS refuses);
+   * `echo` also receives every output line as it comes; `ownGroup` puts it in its own process group,
+   * so that a terminal's Ctrl-C reaches only the parent, which then stops it in order.
    */
   static async start(
     entry: string,

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from 'commander';
-import { grpcTargetArg, serviceCommand } from '../shared/config/cli.js';
+import { matcherOption, serviceCommand } from '../shared/config/cli.js';
 import { backoffDelayMs, defaultBackoff, delay } from './backoff.js';
 import { Bot } from './bot.js';
 
@@ -21,7 +21,7 @@ function countArg(value: string): number {
 }
 
 const flags = serviceCommand('bot', 'Bot players: queue, play a game, queue again, until Ctrl-C')
-  .option('--matcher <target>', 'Matcher gRPC address: host:port, or several replicas (ipv4:a:p,b:p; dns:///name:p)', grpcTargetArg, '127.0.0.1:50051')
+  .addOption(matcherOption())
   .option('--mmr <mmr>', 'matchmaking rating of every bot', mmrArg, 1200)
   .option('--count <n>', 'bots to run', countArg, 1)
   .parse(process.argv)

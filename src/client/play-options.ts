@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from 'commander';
-import { grpcTargetArg, serviceCommand } from '../shared/config/cli.js';
+import { matcherOption, serviceCommand } from '../shared/config/cli.js';
 
 /** The terminal client's flags. */
 export interface PlayOptions {
@@ -23,7 +23,7 @@ function numberArg(min: number, max: number) {
 /** Parses `npm run play -- …` flags; commander prints --help and flag errors and exits. */
 export function parsePlayOptions(argv: string[]): PlayOptions {
   const program = serviceCommand('play', 'Terminal Pong: log in, find a match, play (arrows or w/s move, space stops, q quits)')
-    .option('--matcher <target>', 'Matcher gRPC address: host:port, or several replicas (ipv4:a:p,b:p; dns:///name:p)', grpcTargetArg, '127.0.0.1:50051')
+    .addOption(matcherOption())
     .option('--mmr <mmr>', 'matchmaking rating, 0..100000', numberArg(0, 100000), 1200)
     .option('--device-id <id>', 'device id to log in with (same id, same player); random by default')
     .option('--hold-ms <ms>', 'how long one key press keeps the paddle moving', numberArg(20, 5000), 250)

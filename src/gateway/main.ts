@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { loadGatewayConfig } from '../shared/config/gateway.js';
-import { onShutdown, runMain, traceFlushBudget } from '../shared/lifecycle.js';
+import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
 import { startTracing } from '../shared/telemetry/tracing.js';
@@ -40,6 +40,6 @@ runMain(async () => {
     await app.close();
     rpc.close();
     await metricsServer.close();
-    await tracing.shutdown(traceFlushBudget(timeLeft));
+    await tracing.shutdown(timeLeft);
   });
 });

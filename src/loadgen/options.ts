@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { grpcTargetArg, hostPortArg, serviceCommand } from '../shared/config/cli.js';
+import { hostPortArg, matcherOption, serviceCommand } from '../shared/config/cli.js';
 
 /** Everything one load-generator run is set up by (flags, validated). */
 export interface LoadgenOptions {
@@ -64,7 +64,7 @@ export function loadgenCommand(now = new Date()): Command {
     .option('--clients <n>', 'concurrent clients (players)', integerIn(2, 10_000), 10)
     .option('--duration <seconds>', 'how long the load runs', positiveSeconds(86_400), 30)
     .option('--ramp-up <seconds>', 'spread the clients\u2019 first login over this long', numberIn(0, 3600, 'seconds'), 0)
-    .option('--matcher <target>', 'Matcher gRPC address: host:port, or several replicas (ipv4:a:p,b:p; dns:///name:p)', grpcTargetArg, '127.0.0.1:50051')
+    .addOption(matcherOption())
     .option('--gateway <host:port>', 'REST gateway address: log in, queue and watch over HTTP instead of gRPC', hostPortArg)
     .option('--reconnect-rate <fraction>', 'probability per game that a client cuts its link mid-game and reconnects', numberIn(0, 1, 'a fraction'), 0.1)
     .option('--reconnect-down-ms <ms>', 'how long a cut link stays down before the client reconnects', integerIn(0, 9000), 1000)

@@ -1,6 +1,6 @@
 import { loadMatcherConfig } from '../shared/config/matcher.js';
 import { startGrpcServer } from '../shared/grpc/server.js';
-import { onShutdown, runMain, traceFlushBudget } from '../shared/lifecycle.js';
+import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
 import { countRedisErrors } from '../shared/metrics/redis-metrics.js';
@@ -111,6 +111,6 @@ runMain(async () => {
     await hosted.shutdown(Math.max(100, timeLeft() - 1000));
     await closeRedis(redis);
     await metricsServer.close();
-    await tracing.shutdown(traceFlushBudget(timeLeft));
+    await tracing.shutdown(timeLeft);
   });
 });

@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Packet } from '../gen/mini/room/v1/packets.js';
 import { loadRoomServerConfig } from '../shared/config/room.js';
-import { onShutdown, runMain, traceFlushBudget } from '../shared/lifecycle.js';
+import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
 import { countRedisErrors } from '../shared/metrics/redis-metrics.js';
@@ -128,7 +128,7 @@ runMain(async () => {
     calls.close();
     await closeRedis(redis);
     await metricsServer.close();
-    await tracing.shutdown(traceFlushBudget(timeLeft));
+    await tracing.shutdown(timeLeft);
   });
 });
 

@@ -3,15 +3,6 @@ import type { Logger } from 'pino';
 /** Milliseconds left before the shutdown deadline (0 once it has passed). */
 export type TimeLeft = () => number;
 
-/** Spans still buffered get at most this long to reach the collector, and never past the deadline. */
-const traceFlushMs = 1000;
-/** Kept back from the flush so that the process exits before the deadline timer fires. */
-const exitMarginMs = 50;
-
-/** How long the last step, flushing spans, may take out of what is left of the shutdown deadline. */
-export const traceFlushBudget = (timeLeft: TimeLeft): number =>
-  Math.min(traceFlushMs, Math.max(0, timeLeft() - exitMarginMs));
-
 /**
  * Runs the shutdown steps once on SIGTERM or SIGINT, in order, under a deadline; exits 0 when they
  * finish and 1 when the deadline passes first. A second signal exits at once. The steps are told how

@@ -79,10 +79,11 @@ describe('npm start (scripts/start-local.ts, real processes)', function () {
 
   it('starts the Matcher, the gateway and three room servers, serves REST, and stops them all on Ctrl-C', async () => {
     const system = await LocalSystem.start(redis.url);
-    running.push({ system, services: [] });
+    const started = { system, services: [] as number[] };
+    running.push(started);
     await system.waitFor(/Ctrl-C stops everything/, 45000);
     const services = system.services();
-    running[0]!.services.push(...services);
+    started.services.push(...services);
     expect(services, 'Matcher, gateway, 3 room servers').to.have.length(5);
     const response = await fetch(`http://127.0.0.1:${system.gatewayPort}/session`, {
       method: 'POST',
@@ -98,10 +99,11 @@ describe('npm start (scripts/start-local.ts, real processes)', function () {
 
   it('a Ctrl-C during start-up stops what has started and starts nothing more', async () => {
     const system = await LocalSystem.start(redis.url);
-    running.push({ system, services: [] });
+    const started = { system, services: [] as number[] };
+    running.push(started);
     await system.waitFor(/matcher listening/);
     const startedSoFar = system.services();
-    running[0]!.services.push(...startedSoFar);
+    started.services.push(...startedSoFar);
     expect(startedSoFar.length, 'the Matcher, maybe the gateway starting').to.be.within(1, 2);
     system.child.kill('SIGINT');
     expect(await system.exited).to.equal(0);

@@ -27,7 +27,7 @@ describe('tracing (in-process, in-memory exporter)', () => {
   after(async () => {
     await closeRedis(redis);
     await server.stop();
-    await tracing.shutdown(1000);
+    await tracing.shutdown(() => 1000);
     // Leave no global tracer behind for the other tests of this process.
     trace.disable();
     context.disable();

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** Parses a TCP/UDP port flag (0 = any free port). */
 export function portArg(value: string): number {
@@ -58,6 +58,13 @@ export function grpcTargetArg(value: string): string {
     );
   }
   return value;
+}
+
+/** `--matcher <target>`, the Matcher every service and client talks to; default the local one. */
+export function matcherOption(): Option {
+  return new Option('--matcher <target>', 'Matcher gRPC address: host:port, or several replicas (ipv4:a:p,b:p; dns:///name:p)')
+    .argParser(grpcTargetArg)
+    .default('127.0.0.1:50051');
 }
 
 /** A commander program with the name, description and --help every service shares. */

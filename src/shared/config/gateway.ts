@@ -1,5 +1,5 @@
 import { commonEnv, intVar, parseEnv } from './env.js';
-import { grpcTargetArg, portArg, serviceCommand } from './cli.js';
+import { matcherOption, portArg, serviceCommand } from './cli.js';
 import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
 /** Everything the REST gateway is configured with, units in the names. */
@@ -37,7 +37,7 @@ export function loadGatewayConfig(argv: string[], env: NodeJS.ProcessEnv): Gatew
   const program = withMetricsPort(serviceCommand('gateway', 'REST gateway: HTTP/JSON in front of the Matcher gRPC service'), 9401)
     .option('--port <port>', 'HTTP port (0 = any free port)', portArg, 8080)
     .option('--host <host>', 'address to listen on', '0.0.0.0')
-    .option('--matcher <target>', 'Matcher gRPC address: host:port, or several replicas (ipv4:a:p,b:p; dns:///name:p)', grpcTargetArg, '127.0.0.1:50051')
+    .addOption(matcherOption())
     .addHelpText('after', `\nEnvironment: ${Object.keys(gatewayEnv).join(', ')}`)
     .parse(argv);
   const flags = program.opts<{ port: number; host: string; matcher: string; metricsPort: number }>();

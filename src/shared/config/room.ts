@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { commonEnv, devRoomSecret, intVar, parseEnv } from './env.js';
-import { grpcTargetArg, hostPortArg, portArg, serviceCommand } from './cli.js';
+import { hostPortArg, matcherOption, portArg, serviceCommand } from './cli.js';
 import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
 /** Everything a room server process is configured with, units in the names. */
@@ -69,7 +69,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     .option('--port <port>', 'UDP port (0 = any free port)', portArg, 7777)
     .option('--host <host>', 'address to bind', '0.0.0.0')
     .option('--max-rooms <n>', 'most rooms at once (capacity registered with the Matcher)', maxRoomsArg, 100)
-    .option('--matcher <target>', 'Matcher gRPC address (RoomRegistry): host:port, or several replicas (ipv4:a:p,b:p; dns:///name:p)', grpcTargetArg, '127.0.0.1:50051')
+    .addOption(matcherOption())
     .option('--public-addr <host:port>', 'address clients reach this server at (default: host:port, 0.0.0.0 as 127.0.0.1)', hostPortArg)
     .addHelpText('after', `\nEnvironment: ${Object.keys(roomEnv).join(', ')} (ROOM_HEARTBEAT_INTERVAL_MS=0: the Matcher's)`)
     .parse(argv);

@@ -2,10 +2,16 @@ import { createRequire } from 'node:module';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { TimeLeft } from '../lifecycle.js';
+
+/** Spans still buffered get at most this long to reach the collector, and never past the deadline. */
+const flushMs = 1000;
+/** Kept back from the flush so that the process exits before the shutdown deadline fires. */
+const exitMarginMs = 50;
 
 export interface Tracing {
-  /** Flushes spans still buffered, within the deadline; never throws. */
-  shutdown(deadlineMs: number): Promise<void>;
+  /** Flushes spans still buffered, for at most a second and within what is left of the shutdown deadline; never throws. */
+  shutdown(timeLeft: TimeLeft): Promise<void>;
 }
 
 export interface TracingOptions {
@@ -37,8 +43,9 @@ export function startTracing(options: TracingOptions): Tracing {
   // so require it once here; the instrumentation then patches its prototype for every importer.
   createRequire(import.meta.url)('ioredis');
   return {
-    shutdown: async (deadlineMs) => {
-      const deadline = new Promise<void>((resolve) => setTimeout(resolve, deadlineMs).unref());
+    shutdown: async (timeLeft) => {
+      const budgetMs = Math.min(flushMs, Math.max(0, timeLeft() - exitMarginMs));
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, budgetMs).unref());
       await Promise.race([sdk.shutdown().catch(() => {}), deadline]);
     },
   };
