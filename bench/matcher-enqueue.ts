@@ -101,7 +101,7 @@ const matcher = await startMatcher(redis.url, { LOG_LEVEL: 'warn', ROOM_SERVER_L
 const noop = await ServiceProcess.start('bench/noop-matcher.ts', [], {}, { cpu: serverCpu });
 const registry = connect(matcher.address);
 try {
-  await registry.register({ addr: '127.0.0.1:7777', capacity: 100_000 }, registryAuth());
+  await registry.register({ addr: '127.0.0.1:7777', capacity: 100_000, checkpointTtlMs: 0 }, registryAuth());
 
   console.log(`${cpus().length} cores (${cpus()[0]?.model}); Matcher + Redis or no-op server on core ${serverCpu}, load generator on core ${loadCpu}`);
   console.log(`throughput: ${options.concurrency} calls in flight; latency: ${options.rate}/s offered; ${options.seconds} s each; ${options.channels} connections\n`);

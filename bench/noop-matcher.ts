@@ -10,6 +10,7 @@ const implementation: MatcherServer = {
   enqueue: (_call, callback) => callback(null, { status: TicketStatus.TICKET_STATUS_QUEUED, created: true }),
   dequeue: unimplemented,
   getAssignment: unimplemented,
+  reportRoomUnreachable: unimplemented,
   watchAssignment: (call) => call.emit('error', { code: status.UNIMPLEMENTED }),
 };
 const server = new Server();

@@ -39,6 +39,7 @@ const implementation: MatcherServer = {
           connectTokenExpiresAtMs: now + 30_000,
           slot: Slot.SLOT_LEFT,
           assignedAtMs: now,
+          roomEpoch: 0,
         },
       });
     }
@@ -46,6 +47,7 @@ const implementation: MatcherServer = {
   },
   dequeue: unimplemented,
   getAssignment: unimplemented,
+  reportRoomUnreachable: unimplemented,
   watchAssignment: (call) => {
     const token = tokenOf(call.metadata);
     streams.set(token, call);

@@ -122,7 +122,7 @@ async function matchCost(run: number, cleanup: Cleanup): Promise<MatchCost> {
   cleanup.add(() => matcher.stop());
   const clients = connect(matcher.address);
   cleanup.add(() => clients.close());
-  await clients.register({ addr: fakeRoomServer, capacity: 100_000 }, registryAuth());
+  await clients.register({ addr: fakeRoomServer, capacity: 100_000, checkpointTtlMs: 0 }, registryAuth());
   await sleep(1000);
 
   const s0 = await redisSnapshot(admin);
@@ -215,7 +215,7 @@ async function tickCost(run: number, cleanup: Cleanup): Promise<TickCost> {
   // server registered only now, since the room server is full (capacity = --rooms).
   const seedPlayers = Math.ceil(options.seedEnqueueRate * options.seconds);
   const seedTokens = await inBatches(seedPlayers, 64, async (i) => (await stack.clients.authenticateDevice({ deviceId: `redis-seed-${run}-${i}` })).token);
-  await stack.clients.register({ addr: fakeRoomServer, capacity: 100_000 }, registryAuth());
+  await stack.clients.register({ addr: fakeRoomServer, capacity: 100_000, checkpointTtlMs: 0 }, registryAuth());
   await sleep(3000);
 
   const rooms = await redisWindow(stack, admin, () => sleep(options.seconds * 1000));

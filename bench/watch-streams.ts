@@ -119,7 +119,7 @@ async function startMatcherServer(cleanup: Cleanup): Promise<Server> {
   cleanup.add(() => matcher.stop());
   const clients = connect(matcher.address);
   cleanup.add(() => clients.close());
-  await clients.register({ addr: '127.0.0.1:7777', capacity: 100_000 }, registryAuth());
+  await clients.register({ addr: '127.0.0.1:7777', capacity: 100_000, checkpointTtlMs: 0 }, registryAuth());
   const t0 = performance.now();
   const label = randomBytes(4).toString('hex');
   const tokens = await inBatches(options.streams, options.loginWidth, async (i) => (await clients.authenticateDevice({ deviceId: `watch-${label}-${i}` })).token);

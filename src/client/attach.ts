@@ -10,6 +10,11 @@ export interface AssignmentSource {
   /** The current assignment with a fresh connect token, or undefined when there is none (NOT_FOUND). */
   getAssignment(signal?: AbortSignal): Promise<Assignment | undefined>;
   findMatch(mmr: number, signal?: AbortSignal): Promise<Assignment>;
+  /**
+   * Tells the Matcher the room's server cannot be reached (a hint that may move the room sooner).
+   * Best effort: it resolves either way.
+   */
+  reportUnreachable(roomId: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** How connecting to a room is retried. */
@@ -30,9 +35,11 @@ export interface AttachControl {
 
 /**
  * Gets a player into their room: handshakes with `first` (or a fresh assignment when there is none)
- * on a new socket, and after a handshake time-out or a taken seat, backs off and tries again with a
- * fresh assignment from the Matcher, until the deadline. Resolves with the link, or with a GameOver
- * when the Matcher has no assignment any more or the room is gone. Rejects with a ClientError.
+ * on a new socket, and after a handshake time-out, a taken seat or a room that moved, backs off and
+ * tries again with a fresh assignment from the Matcher (which has the room's new server once it
+ * moved), until the deadline. A server that does not answer is reported to the Matcher. Resolves
+ * with the link, or with a GameOver when the Matcher has no assignment any more or the room is
+ * gone. Rejects with a ClientError.
  */
 export async function attachToRoom(
   source: AssignmentSource,
@@ -60,6 +67,7 @@ export async function attachToRoom(
       } catch (err) {
         if (err instanceof RefusedError && err.reason === RefusedReason.REFUSED_REASON_ROOM_GONE) return { reason: 'room_gone', result: undefined };
         if (!isWorthAnotherTry(err)) throw err;
+        if (isUnreachable(err)) void source.reportUnreachable(assignment.roomId, signal);
       }
       assignment = undefined;
       await delay(backoffDelayMs(attempt, options.backoff, Math.random()), signal);
@@ -71,9 +79,13 @@ export async function attachToRoom(
   }
 }
 
-// A handshake time-out, an unreachable address or a seat held from the old address may all clear up
-// with a fresh token (maybe for another server); a refusal for any other reason is final.
+// A handshake time-out, an unreachable address, a seat held from the old address or a room that moved
+// may all clear up with a fresh token (maybe for another server); a refusal for any other reason is final.
 function isWorthAnotherTry(err: unknown): boolean {
-  if (err instanceof RefusedError) return err.reason === RefusedReason.REFUSED_REASON_SEAT_TAKEN;
-  return err instanceof ClientError && (err.kind === 'connect_timeout' || err.kind === 'unavailable');
+  if (err instanceof RefusedError) return err.reason === RefusedReason.REFUSED_REASON_SEAT_TAKEN || err.reason === RefusedReason.REFUSED_REASON_ROOM_MOVED;
+  return isUnreachable(err);
+}
+
+function isUnreachable(err: unknown): boolean {
+  return !(err instanceof RefusedError) && err instanceof ClientError && (err.kind === 'connect_timeout' || err.kind === 'unavailable');
 }

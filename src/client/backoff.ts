@@ -13,6 +13,12 @@ export interface BackoffPolicy {
 export const defaultBackoff: Readonly<BackoffPolicy> = { initialMs: 100, maxMs: 5000, factor: 2, jitter: 0.5 };
 
 /**
+ * Between attempts to get into a room: capped at 1 s, because a room that moved (failover) is worth
+ * finding again soon, and each attempt is a handshake of its own (up to 3 s) anyway.
+ */
+export const attachBackoff: Readonly<BackoffPolicy> = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.5 };
+
+/**
  * The delay before retry number `attempt` (0 for the first retry). `random` is a number in [0, 1),
  * handed in so that the schedule is a pure function of its inputs.
  */

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Assignment } from '../gen/mini/matcher/v1/matcher.js';
 import { RoomEventKind, type RoomEvent, type Snapshot, type Welcome } from '../gen/mini/room/v1/packets.js';
 import { RoomPhase } from '../gen/mini/room/v1/world.js';
-import { defaultBackoff } from './backoff.js';
+import { attachBackoff } from './backoff.js';
 import { attachToRoom, type AttachOptions, type AssignmentSource } from './attach.js';
 import { ClientError, toClientError } from './errors.js';
 import type { GameClientEvents, GameOver, ReconnectReason } from './game-events.js';
@@ -13,7 +13,11 @@ import { defaultRoomLinkOptions, type RoomLink } from './room-link.js';
 /** Everything a GameClient is tuned by; each field has a default. */
 export type GameClientOptions = AttachOptions;
 
-const defaults: GameClientOptions = { ...defaultRoomLinkOptions, backoff: defaultBackoff, connectDeadlineMs: 15000 };
+/**
+ * Connects and reconnects keep trying for 30 s: longer than a lost room server's lease (10 s by
+ * default) plus the reconnect grace (10 s), so a client follows its room when the room moves.
+ */
+const defaults: GameClientOptions = { ...defaultRoomLinkOptions, backoff: attachBackoff, connectDeadlineMs: 30000 };
 
 /**
  * A player in a room: connects with an assignment, sends the paddle direction, reports the game as
@@ -150,6 +154,7 @@ export class GameClient extends EventEmitter<GameClientEvents> {
     if (event.kind === RoomEventKind.ROOM_EVENT_KIND_OPPONENT_RECONNECTING) this.emit('opponentReconnecting', event);
     else if (event.kind === RoomEventKind.ROOM_EVENT_KIND_OPPONENT_RECONNECTED) this.emit('opponentReconnected', event);
     else if (event.kind === RoomEventKind.ROOM_EVENT_KIND_GAME_ENDED) this.finish({ reason: 'game_ended', result: event.result });
+    else if (event.kind === RoomEventKind.ROOM_EVENT_KIND_ROOM_MOVED) this.beginReconnect('moved');
   }
 
   private finish(over: GameOver): void {

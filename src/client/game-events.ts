@@ -15,8 +15,8 @@ export interface GameOver {
   result: GameResult | undefined;
 }
 
-/** What started a reconnect: the room went quiet, or reconnect() was called. */
-export type ReconnectReason = 'silence' | 'requested';
+/** What started a reconnect: the room went quiet, it said it moved to another server, or reconnect() was called. */
+export type ReconnectReason = 'silence' | 'moved' | 'requested';
 
 /** A finished reconnect. */
 export interface Reconnected {

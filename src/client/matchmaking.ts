@@ -77,6 +77,11 @@ export class MatchmakingClient {
     }
   }
 
+  /** Matcher/ReportRoomUnreachable, once (a hint, not retried); failures are ignored. */
+  async reportUnreachable(roomId: string, signal?: AbortSignal): Promise<void> {
+    await this.rpc.reportRoomUnreachable({ roomId }, this.metadata(), signal).catch(() => undefined);
+  }
+
   /** Matcher/WatchAssignment, re-opened after outages; ends after a terminal status (see watchWithReopen). */
   watchAssignment(signal?: AbortSignal): AsyncGenerator<WatchAssignmentResponse, void, undefined> {
     const metadata = this.metadata();
@@ -115,5 +120,6 @@ function unaryCalls(sessions: SessionsClient, matcher: MatcherClient, deadlineMs
     enqueue: promiseUnary(matcher, matcher.enqueue, deadlineMs),
     dequeue: promiseUnary(matcher, matcher.dequeue, deadlineMs),
     getAssignment: promiseUnary(matcher, matcher.getAssignment, deadlineMs),
+    reportRoomUnreachable: promiseUnary(matcher, matcher.reportRoomUnreachable, deadlineMs),
   };
 }

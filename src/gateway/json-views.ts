@@ -10,6 +10,7 @@ export interface AssignmentJson {
   connect_token_expires_at_ms: number;
   slot: string;
   assigned_at_ms: number;
+  room_epoch: number;
 }
 
 /** A ticket status by its enum name without the prefix: QUEUED, ASSIGNED, … */
@@ -26,6 +27,7 @@ export function assignmentJson(a: Assignment): AssignmentJson {
     connect_token_expires_at_ms: a.connectTokenExpiresAtMs,
     slot: slotToJSON(a.slot).replace(/^SLOT_/, ''),
     assigned_at_ms: a.assignedAtMs,
+    room_epoch: a.roomEpoch,
   };
 }
 

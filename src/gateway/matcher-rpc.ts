@@ -23,6 +23,7 @@ export function connectMatcher(address: string, options: MatcherRpcOptions) {
     enqueue: promiseUnary(matcher, matcher.enqueue, deadline),
     dequeue: promiseUnary(matcher, matcher.dequeue, deadline),
     getAssignment: promiseUnary(matcher, matcher.getAssignment, deadline),
+    reportRoomUnreachable: promiseUnary(matcher, matcher.reportRoomUnreachable, deadline),
     watchAssignment: (metadata: Metadata): ClientReadableStream<WatchAssignmentResponse> =>
       matcher.watchAssignment({}, withTraceContext(metadata), { deadline: Date.now() + options.watchDeadlineMs }),
     close: (): void => {

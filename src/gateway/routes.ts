@@ -23,6 +23,12 @@ const dequeueBody = {
   properties: { player_id: { type: 'string' } },
 } as const;
 
+const unreachableBody = {
+  type: 'object',
+  required: ['room_id'],
+  properties: { room_id: { type: 'string', maxLength: 64 } },
+} as const;
+
 interface SessionBody {
   device_id: string;
 }
@@ -32,6 +38,9 @@ interface EnqueueBody {
 }
 interface DequeueBody {
   player_id?: string;
+}
+interface UnreachableBody {
+  room_id: string;
 }
 
 /** The REST API: each route is one Matcher or Sessions RPC. Range checks are the Matcher's. */
@@ -62,6 +71,11 @@ export function registerRoutes(app: HttpServer, rpc: MatcherRpc, watches: WatchR
     const { assignment } = await rpc.getAssignment({}, callMetadata(request));
     if (!assignment) throw new Error('GetAssignment answered without an assignment');
     return assignmentJson(assignment);
+  });
+
+  app.post<{ Body: UnreachableBody }>('/match/unreachable', { schema: { body: unreachableBody } }, async (request) => {
+    const result = await rpc.reportRoomUnreachable({ roomId: request.body.room_id }, callMetadata(request));
+    return { server_replaced: result.serverReplaced };
   });
 
   // No HEAD twin: it would hold a stream open only to discard it.

@@ -58,6 +58,7 @@ export function assignmentOfJson(json: Record<string, unknown>): Assignment {
     connectTokenExpiresAtMs: Number(json.connect_token_expires_at_ms ?? 0),
     slot: slotFromJSON(`SLOT_${String(json.slot)}`),
     assignedAtMs: Number(json.assigned_at_ms ?? 0),
+    roomEpoch: Number(json.room_epoch ?? 0),
   };
 }
 

@@ -63,6 +63,11 @@ export class RestMatchmaking implements LoadMatchmaking {
     });
   }
 
+  /** POST /match/unreachable, once (a hint, not retried and not timed); failures are ignored. */
+  async reportUnreachable(roomId: string, signal?: AbortSignal): Promise<void> {
+    await this.call('POST', '/match/unreachable', { room_id: roomId }, signal).catch(() => undefined);
+  }
+
   /** GET /match/watch, opened again after a backoff when it fails UNAVAILABLE / DEADLINE_EXCEEDED or ends early. */
   watchAssignment(signal?: AbortSignal): AsyncGenerator<WatchAssignmentResponse, void, undefined> {
     return timedWatch(this.recorder, this.watchWithReopen(signal));

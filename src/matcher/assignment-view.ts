@@ -33,6 +33,7 @@ export class AssignmentSigner {
         issuedAtMs: nowMs,
         expiresAtMs,
         traceParent: currentTraceParent(),
+        roomEpoch: record.epoch,
       },
       this.tokenKey,
     );
@@ -44,6 +45,7 @@ export class AssignmentSigner {
       connectTokenExpiresAtMs: expiresAtMs,
       slot,
       assignedAtMs: record.assignedAtMs,
+      roomEpoch: record.epoch,
     };
   }
 }

@@ -9,6 +9,9 @@ import { Keys } from '../shared/redis/keys.js';
 import { deriveRoomKeys } from '../shared/secrets.js';
 import { startTracing } from '../shared/telemetry/tracing.js';
 import { AssignmentSigner } from './assignment-view.js';
+import { FailoverLoop } from './failover-loop.js';
+import { FailoverMetrics } from './failover-metrics.js';
+import { FailoverStore } from './failover-store.js';
 import { MatchLoop } from './match-loop.js';
 import { MatchStore } from './match-store.js';
 import { MatcherMetrics } from './matcher-metrics.js';
@@ -20,6 +23,9 @@ import { sessionService } from './session-service.js';
 import { SessionStore } from './session-store.js';
 import { TicketStore } from './ticket-store.js';
 import { WatchHub } from './watch-hub.js';
+
+/** How long an ended room's info is kept, for ops to look up. */
+const endedRoomInfoTtlSec = 3600;
 
 const protoFiles = ['mini/matcher/v1/matcher.proto', 'mini/session/v1/session.proto', 'mini/room/v1/registry.proto'];
 
@@ -47,12 +53,21 @@ runMain(async () => {
     { roomMapSec: config.roomMapTtlSec, outcomeSec: config.outcomeTtlSec },
     config.telemetry.tracingEnabled,
   );
-  const roomServers = new RoomServerStore(redis, keys, {
-    leaseMs: config.roomServerLeaseTtlMs,
-    roomMapSec: config.roomMapTtlSec,
-    outcomeSec: config.outcomeTtlSec,
-    endedRoomSec: 3600,
-  });
+  const roomTtls = { roomMapSec: config.roomMapTtlSec, outcomeSec: config.outcomeTtlSec, endedRoomSec: endedRoomInfoTtlSec };
+  const roomServers = new RoomServerStore(redis, keys, { leaseMs: config.roomServerLeaseTtlMs, ...roomTtls });
+  const failoverStore = new FailoverStore(redis, keys, { ...roomTtls, maxWaitMs: config.failover.maxWaitMs, roomsPerCall: 100 });
+  const failover = new FailoverLoop(
+    failoverStore,
+    {
+      intervalMs: config.failover.intervalMs,
+      leaseTtlMs: config.roomServerLeaseTtlMs,
+      lateAfterMs: config.failover.lateAfterMs,
+      reportTtlMs: config.roomServerLeaseTtlMs * 3,
+    },
+    now,
+    new FailoverMetrics(registry),
+    log,
+  );
   const hub = new WatchHub(subscriber, keys.ticketEvents(), log);
   const metrics = new MatcherMetrics(registry, { queueSize: () => matches.size(), liveRoomServers: () => roomServers.countLive() });
   let starved = false;
@@ -76,12 +91,15 @@ runMain(async () => {
         tickets,
         hub,
         signer: new AssignmentSigner(roomKeys.connectTokenKey, config.connectTokenTtlSec),
+        failover,
         onEnqueued: () => loop.requestPass(),
         now,
         log,
       }),
       registryService({
         store: roomServers,
+        failover,
+        minCheckpointTtlMs: config.failover.minCheckpointTtlMs,
         registryBearer: roomKeys.registryBearer,
         heartbeatIntervalMs: config.roomServerHeartbeatIntervalMs,
         leaseTtlMs: config.roomServerLeaseTtlMs,
@@ -102,11 +120,12 @@ runMain(async () => {
   await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: answering UNAVAILABLE until it is'));
   hub.start();
   loop.start();
+  failover.start();
   announceListening(log, 'matcher', config.host, hosted.port, { redis: config.redisUrl, metrics_port: metricsServer.port });
 
   onShutdown(log, config.shutdownDeadlineMs, async (timeLeft) => {
     hosted.setServing(false);
-    await loop.stop();
+    await Promise.all([loop.stop(), failover.stop()]);
     await hub.close();
     await hosted.shutdown(Math.max(100, timeLeft() - 1000));
     await closeRedis(redis);

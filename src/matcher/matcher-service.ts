@@ -13,6 +13,7 @@ import { expectedPlayerHeader } from '../shared/grpc/metadata.js';
 import type { GrpcService } from '../shared/grpc/server.js';
 import { currentTraceParent } from '../shared/telemetry/trace-context.js';
 import { AssignmentSigner, ticketStatusOfState } from './assignment-view.js';
+import type { FailoverLoop } from './failover-loop.js';
 import type { SessionStore } from './session-store.js';
 import type { TicketStore, TicketView } from './ticket-store.js';
 import type { WatchHub } from './watch-hub.js';
@@ -25,11 +26,14 @@ const watchRetryMs = 250;
 
 const terminalStates = new Set(['timed_out', 'dequeued', 'ended']);
 
+const roomIdPattern = /^[A-Za-z0-9-]{1,64}$/;
+
 export interface MatcherDeps {
   sessions: SessionStore;
   tickets: TicketStore;
   hub: WatchHub;
   signer: AssignmentSigner;
+  failover: FailoverLoop;
   /** Called after a player is newly queued, to run a matching pass soon. */
   onEnqueued: () => void;
   now: () => number;
@@ -38,7 +42,7 @@ export interface MatcherDeps {
 
 /** The Matcher RPCs: thin handlers over the ticket store, each acting as the session's player. */
 export function matcherService(deps: MatcherDeps): GrpcService {
-  const { sessions, tickets, hub, signer, now, log } = deps;
+  const { sessions, tickets, hub, signer, failover, now, log } = deps;
   const player = async (ctx: CallContext): Promise<string> => {
     const playerId = await sessions.authenticate(bearerToken(ctx.metadata), now());
     const expected = ctx.metadata.get(expectedPlayerHeader)[0];
@@ -77,6 +81,15 @@ export function matcherService(deps: MatcherDeps): GrpcService {
       return { assignment: signer.view(playerId, view.assignment, now()) };
     }),
 
+    reportRoomUnreachable: unary(log, 'ReportRoomUnreachable', async (request, ctx) => {
+      const playerId = await player(ctx);
+      if (!roomIdPattern.test(request.roomId)) throw new AppError('invalid_argument', 'room_id is missing or malformed');
+      const { current, serverReplaced } = await failover.report(playerId, request.roomId);
+      if (!current) throw new AppError('failed_precondition', 'room_id is not your current room: get the assignment again');
+      log.info({ player_id: playerId, room_id: request.roomId, server_replaced: serverReplaced }, 'room server reported unreachable');
+      return { serverReplaced };
+    }),
+
     watchAssignment: serverStream(log, 'WatchAssignment', async function* (_request, ctx) {
       const playerId = await player(ctx);
       const watch = hub.watch(playerId, ctx.signal);
@@ -109,6 +122,13 @@ function validateMmr(mmr: number): void {
   }
 }
 
+/** Equal when a watcher has nothing new to learn; a moved room (new address, new epoch) is news. */
 function sameView(a: TicketView, b: TicketView): boolean {
-  return a.state === b.state && a.changedAtMs === b.changedAtMs && a.assignment?.roomId === b.assignment?.roomId;
+  return (
+    a.state === b.state &&
+    a.changedAtMs === b.changedAtMs &&
+    a.assignment?.roomId === b.assignment?.roomId &&
+    a.assignment?.addr === b.assignment?.addr &&
+    a.assignment?.epoch === b.assignment?.epoch
+  );
 }

@@ -9,10 +9,17 @@ import { AppError } from '../shared/errors.js';
 import { bearerToken, unary, type CallContext } from '../shared/grpc/handlers.js';
 import type { GrpcService } from '../shared/grpc/server.js';
 import { safeEqual } from '../shared/secrets.js';
+import type { FailoverLoop } from './failover-loop.js';
 import type { RoomServerStore } from './room-server-store.js';
 
 export interface RegistryDeps {
   store: RoomServerStore;
+  failover: FailoverLoop;
+  /**
+   * Shortest checkpoint TTL a room server may register with: its checkpoints must outlive the lease
+   * TTL and the move, or a failover finds nothing to restore.
+   */
+  minCheckpointTtlMs: number;
   /** The bearer key room servers present (derived from the shared room secret). */
   registryBearer: string;
   heartbeatIntervalMs: number;
@@ -42,6 +49,13 @@ export function registryService(deps: RegistryDeps): GrpcService {
       if (!Number.isInteger(request.capacity) || request.capacity < 1 || request.capacity > 100000) {
         throw new AppError('invalid_argument', 'capacity must be 1 to 100000');
       }
+      if (request.checkpointTtlMs > 0 && request.checkpointTtlMs < deps.minCheckpointTtlMs) {
+        throw new AppError(
+          'failed_precondition',
+          `the room server's ROOM_CHECKPOINT_TTL_SEC (${request.checkpointTtlMs / 1000} s) must be at least ${deps.minCheckpointTtlMs / 1000} s: ` +
+            "the Matcher's ROOM_SERVER_LEASE_TTL_MS and ROOM_FAILOVER_INTERVAL_MS plus 5 s for the players to reconnect, so that a failover finds the checkpoint",
+        );
+      }
       const { serverId, assignedRooms } = await store.register(request.addr, request.capacity, now());
       log.info({ server_id: serverId, addr: request.addr, capacity: request.capacity, assigned_rooms: assignedRooms }, 'room server registered');
       return { serverId, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
@@ -62,9 +76,12 @@ export function registryService(deps: RegistryDeps): GrpcService {
     deregister: unary(log, 'Deregister', async (request, ctx) => {
       authorize(ctx);
       validateId(request.serverId, 'server_id');
-      await store.deregister(request.serverId);
-      log.info({ server_id: request.serverId }, 'room server draining');
-      return {};
+      const startedMs = now();
+      const addr = await store.deregister(request.serverId);
+      log.info({ server_id: request.serverId, addr, hand_over: request.handOver }, 'room server draining');
+      if (!request.handOver) return { roomsMoved: 0, roomsEnded: 0, roomsWaiting: 0 };
+      const moved = await deps.failover.moveServer(addr, 'drain', startedMs, request.serverId);
+      return { roomsMoved: moved.moved.length, roomsEnded: moved.ended, roomsWaiting: moved.waiting };
     }),
 
     reportRoomEnded: unary(log, 'ReportRoomEnded', async (request, ctx) => {

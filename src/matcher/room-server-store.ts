@@ -33,7 +33,7 @@ export class RoomServerStore {
     const assigned = await runScript(
       this.redis,
       'register-server',
-      [k.roomServer(addr), k.roomServerLease(serverId), k.roomServerLoad(), k.roomServerRooms(addr)],
+      [k.roomServer(addr), k.roomServerLease(serverId), k.roomServerLoad(), k.roomServerRooms(addr), k.roomServersSeen()],
       [k.prefix, addr, serverId, capacity, nowMs, this.ttl.leaseMs],
     );
     return { serverId, assignedRooms: Number(assigned) };
@@ -46,7 +46,7 @@ export class RoomServerStore {
       await runScript(
         this.redis,
         'heartbeat-server',
-        [k.roomServerLease(serverId), k.roomServerLoad()],
+        [k.roomServerLease(serverId), k.roomServerLoad(), k.roomServersSeen()],
         [k.prefix, serverId, load.activeRooms, load.players, load.tickRate, load.tickDurationP99Ms, nowMs, this.ttl.leaseMs, this.ttl.roomMapSec],
       ),
     );
@@ -62,11 +62,12 @@ export class RoomServerStore {
     return statuses.filter((status) => status === 'live').length;
   }
 
-  /** Takes the server out of the live set; its lease stays until it stops heartbeating. */
-  async deregister(serverId: string): Promise<void> {
+  /** Takes the server out of the live set (its lease stays until it stops heartbeating); returns its address. */
+  async deregister(serverId: string): Promise<string> {
     const k = this.keys;
     const drained = await runScript(this.redis, 'deregister-server', [k.roomServerLease(serverId), k.roomServerLoad()], [k.prefix, serverId]);
-    if (Number(drained) < 0) throw new AppError('not_found', 'unknown or expired server lease');
+    if (typeof drained !== 'string') throw new AppError('not_found', 'unknown or expired server lease');
+    return drained;
   }
 
   /** Records a finished game and frees its room; says whether it ended now, had already, or is unknown. */

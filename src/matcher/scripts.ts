@@ -7,10 +7,12 @@ const matcherScripts = {
   dequeue: 3,
   'expire-waiting': 2,
   'claim-pairs': 3,
-  'register-server': 4,
-  'heartbeat-server': 2,
+  'register-server': 5,
+  'heartbeat-server': 3,
   'deregister-server': 2,
   'end-room': 4,
+  'move-rooms': 5,
+  'report-unreachable': 4,
 } as const;
 
 export type MatcherScript = keyof typeof matcherScripts;

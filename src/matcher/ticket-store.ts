@@ -11,6 +11,8 @@ export interface AssignmentRecord {
   opponentId: string;
   slot: 'left' | 'right';
   assignedAtMs: number;
+  /** The room's placement epoch: 0 until it first moves to another server. */
+  epoch: number;
 }
 
 /** Where a player stands, read from Redis in one atomic step. */
@@ -93,5 +95,6 @@ function toAssignment(map: Record<string, string>): AssignmentRecord {
     opponentId: map.opponent_id ?? '',
     slot: map.slot === 'right' ? 'right' : 'left',
     assignedAtMs: Number(map.assigned_at ?? 0),
+    epoch: Number(map.epoch ?? 0),
   };
 }

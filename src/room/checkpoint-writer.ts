@@ -15,12 +15,16 @@ interface CheckpointFate {
   /** The encoded size of each checkpoint written. */
   writtenBytes: number[];
   refused: World[];
+  /** Checkpoints of rooms that moved away (placed elsewhere now). */
+  fenced: World[];
   failed: number;
   skipped: number;
+  /** Rooms whose info update was fenced (they moved away). */
+  fencedInfos: string[];
 }
 
 function noFate(): CheckpointFate {
-  return { writtenBytes: [], refused: [], failed: 0, skipped: 0 };
+  return { writtenBytes: [], refused: [], fenced: [], failed: 0, skipped: 0, fencedInfos: [] };
 }
 
 /** Where and how long checkpoints are kept, and who writes them. */
@@ -29,10 +33,11 @@ export interface CheckpointOptions {
   addr: string;
   ttlMs: number;
   /**
-   * Called when a write was refused because another owner holds a newer state of the room, after
-   * the refusal is counted; a throw is logged and changes no count.
+   * Called, once per room, when a write showed the room is not this server's any more: moved away
+   * (fenced), or another owner holds a newer state of it (refused). Runs after the counts; a throw
+   * is logged and changes no count.
    */
-  onRefused: (roomId: string) => void;
+  onMovedAway: (roomId: string) => void;
 }
 
 /**
@@ -87,9 +92,15 @@ export class CheckpointWriter {
     // Counted here and only here, and before any callback runs: every due checkpoint exactly once.
     for (const sizeBytes of fate.writtenBytes) this.stats.checkpointWritten(sizeBytes);
     this.stats.checkpointsNotWritten('refused', fate.refused.length);
+    this.stats.checkpointsNotWritten('fenced', fate.fenced.length);
     this.stats.checkpointsNotWritten('failed', fate.failed);
     this.stats.checkpointsNotWritten('skipped', fate.skipped);
-    for (const world of fate.refused) this.refused(world);
+    this.stats.infoUpdatesFenced(fate.fencedInfos.length);
+    const movedAway = new Map<string, string>();
+    for (const world of fate.refused) movedAway.set(world.roomId, 'checkpoint refused: another server holds a newer state of the room');
+    for (const world of fate.fenced) movedAway.set(world.roomId, 'checkpoint fenced: the room was moved to another server');
+    for (const roomId of fate.fencedInfos) if (!movedAway.has(roomId)) movedAway.set(roomId, 'info update fenced: the room was moved to another server');
+    for (const [roomId, why] of movedAway) this.movedAway(roomId, why);
   }
 
   /** Writes the checkpoints and info changes; says what became of each checkpoint, counting none. */
@@ -103,12 +114,13 @@ export class CheckpointWriter {
       batches.push(worlds.slice(i, i + checkpointsPerCall).map((world) => ({ world, bytes: Buffer.from(encodeWorld(world)) })));
     }
     for (const batch of batches) {
-      const keys = batch.map(({ world }) => this.keys.roomCheckpoint(world.roomId));
-      const args = batch.flatMap(({ world, bytes }) => [bytes, world.owner, world.epoch]);
-      queueScript(pipeline, 'write-checkpoint', keys, [this.options.ttlMs, ...args]);
+      const keys = batch.flatMap(({ world }) => [this.keys.roomCheckpoint(world.roomId), this.keys.roomInfo(world.roomId)]);
+      const args = batch.flatMap(({ world, bytes }) => [bytes, world.owner, world.epoch, world.placementEpoch]);
+      queueScript(pipeline, 'write-checkpoint', keys, [this.options.ttlMs, this.options.addr, ...args]);
     }
     for (const [roomId, view] of infos) {
-      queueScript(pipeline, 'update-room-info', [this.keys.roomInfo(roomId)], [this.options.addr, view.status, view.playerCount, Date.now()]);
+      const args = [this.options.addr, view.status, view.playerCount, Date.now(), view.placementEpoch];
+      queueScript(pipeline, 'update-room-info', [this.keys.roomInfo(roomId)], args);
     }
     let replies: [Error | null, unknown][];
     try {
@@ -130,9 +142,15 @@ export class CheckpointWriter {
         return;
       }
       batch.forEach(({ world, bytes }, i) => {
-        if (Number((codes as number[])[i]) === 1) fate.writtenBytes.push(bytes.length);
+        const code = Number((codes as number[])[i]);
+        if (code === 1) fate.writtenBytes.push(bytes.length);
+        else if (code === 2) fate.fenced.push(world);
         else fate.refused.push(world);
       });
+    });
+    infos.forEach(([roomId], i) => {
+      const [err, code] = replies[batches.length + i] ?? [null, 0];
+      if (!err && Number(code) === 2) fate.fencedInfos.push(roomId);
     });
     const failedInfos = infos.filter((_, i) => (replies[batches.length + i]?.[0] ?? null) !== null);
     if (skipped > 0 || failedInfos.length > 0) return this.failed(fate, skipped, failedInfos, replies.find(([e]) => e)?.[0]);
@@ -141,13 +159,13 @@ export class CheckpointWriter {
     return fate;
   }
 
-  /** After the refusal is counted; the callback (evicting the room) failing is logged, not thrown. */
-  private refused(world: World): void {
-    this.log.warn({ room_id: world.roomId, epoch: world.epoch }, 'checkpoint refused: another server holds a newer state of the room');
+  /** After the counts; the callback (evicting the room) failing is logged, not thrown. */
+  private movedAway(roomId: string, why: string): void {
+    this.log.warn({ room_id: roomId }, why);
     try {
-      this.options.onRefused(world.roomId);
+      this.options.onMovedAway(roomId);
     } catch (err) {
-      this.log.error({ err, room_id: world.roomId }, 'handling a refused checkpoint failed');
+      this.log.error({ err, room_id: roomId }, 'dropping a room that moved away failed');
     }
   }
 

@@ -30,7 +30,14 @@ export interface HandlerDeps {
   log: Logger;
 }
 
-type Hosting = 'hosted' | 'wrong_room' | 'room_gone';
+type Hosting = 'hosted' | 'wrong_room' | 'room_gone' | 'moved';
+
+/** How a connect to a room that cannot be hosted here is refused, by what the lookup found. */
+const refusals: Record<Exclude<Hosting, 'hosted'>, { drop: DropReason; reason: RefusedReason }> = {
+  wrong_room: { drop: 'wrong_room', reason: RefusedReason.REFUSED_REASON_ROOM_GONE },
+  room_gone: { drop: 'room_gone', reason: RefusedReason.REFUSED_REASON_ROOM_GONE },
+  moved: { drop: 'room_moved', reason: RefusedReason.REFUSED_REASON_ROOM_MOVED },
+};
 
 /**
  * Everything a datagram can do: connect (challenge, verify, create or restore the room, seat the
@@ -99,13 +106,17 @@ export class DatagramHandler {
   /** Hosts the room if need be and seats the player; returns why it refused, if it did. */
   private async seat(claims: ConnectTokenClaims, peer: Peer, span: Span): Promise<DropReason | undefined> {
     const { host, stats } = this.deps;
-    const { roomId } = claims;
-    const hosting = host.has(roomId) ? 'hosted' : host.isOver(roomId) ? 'room_gone' : await this.hostRoom(roomId);
+    const { roomId, roomEpoch } = claims;
+    const hostedEpoch = host.placementOf(roomId);
+    // A copy from an earlier placement: the room moved away and has come back here since.
+    if (hostedEpoch !== undefined && roomEpoch > hostedEpoch) host.evict(roomId);
+    const stale = hostedEpoch !== undefined && roomEpoch < hostedEpoch;
+    const hosting = stale ? 'moved' : host.has(roomId) ? 'hosted' : host.isOver(roomId) ? 'room_gone' : await this.hostRoom(roomId, roomEpoch);
     // The room may have finished while it was being looked up.
     if (hosting !== 'hosted' || !host.has(roomId)) {
-      const drop = hosting === 'wrong_room' ? 'wrong_room' : 'room_gone';
+      const drop = hosting === 'hosted' ? 'room_gone' : refusals[hosting].drop;
       stats.drop(drop);
-      this.deps.send(peer, { refused: { reason: RefusedReason.REFUSED_REASON_ROOM_GONE } });
+      this.deps.send(peer, { refused: { reason: hosting === 'hosted' ? RefusedReason.REFUSED_REASON_ROOM_GONE : refusals[hosting].reason } });
       return drop;
     }
     const outcome = host.seat(roomId, {
@@ -128,29 +139,29 @@ export class DatagramHandler {
   }
 
   /** Creates or restores a room on its first connect; concurrent connects to it share one lookup. */
-  private hostRoom(roomId: string): Promise<Hosting> {
+  private hostRoom(roomId: string, tokenEpoch: number): Promise<Hosting> {
     let pending = this.loading.get(roomId);
     if (!pending) {
-      pending = this.lookUp(roomId).finally(() => this.loading.delete(roomId));
+      pending = this.lookUp(roomId, tokenEpoch).finally(() => this.loading.delete(roomId));
       this.loading.set(roomId, pending);
     }
     return pending;
   }
 
-  private async lookUp(roomId: string): Promise<Hosting> {
+  private async lookUp(roomId: string, tokenEpoch: number): Promise<Hosting> {
     const { host, stats, log } = this.deps;
     const startedMs = performance.now();
-    const found = await this.deps.store.lookup(roomId);
+    const found = await this.deps.store.lookup(roomId, tokenEpoch);
     if (host.has(roomId)) return 'hosted';
     if (host.isOver(roomId)) return 'room_gone';
     // Not remembered as over: the sweep still has to report a room whose end was never reported.
-    if (found.kind === 'wrong_room' || found.kind === 'room_gone') return found.kind;
+    if (found.kind === 'wrong_room' || found.kind === 'room_gone' || found.kind === 'moved') return found.kind;
     if (found.kind === 'fresh') {
-      host.addRoom(createWorld(roomId, this.deps.rules.sim, this.deps.newSeed()));
-      log.info({ room_id: roomId, redis_down: found.redisDown }, 'room created');
+      host.addRoom(createWorld(roomId, this.deps.rules.sim, this.deps.newSeed()), found.placementEpoch);
+      log.info({ room_id: roomId, redis_down: found.redisDown, placement_epoch: found.placementEpoch }, 'room created');
       return 'hosted';
     }
-    const session = host.addRoom(found.world);
+    const session = host.addRoom(found.world, found.placementEpoch);
     const restoreMs = performance.now() - startedMs;
     stats.restored(restoreMs);
     const { tick, epoch, owner } = session.world;
@@ -158,7 +169,8 @@ export class DatagramHandler {
     tracer
       .startSpan('room.restore', { startTime: startedMs, attributes: { 'room.id': roomId, 'room.tick': tick, 'room.epoch': epoch } })
       .end();
-    log.info({ room_id: roomId, tick, epoch, previous_owner: found.world.owner, owner, restore_duration_ms: restoreMs }, 'room restored from checkpoint');
+    const placement = { placement_epoch: found.placementEpoch, moved: found.placementEpoch !== found.world.placementEpoch };
+    log.info({ room_id: roomId, tick, epoch, previous_owner: found.world.owner, owner, ...placement, restore_duration_ms: restoreMs }, 'room restored from checkpoint');
     return 'hosted';
   }
 

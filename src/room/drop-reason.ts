@@ -24,6 +24,8 @@ export type DropReason =
   | 'wrong_room'
   /** A token for a room that is over. */
   | 'room_gone'
+  /** A token for an earlier placement of a room that has since moved to another server. */
+  | 'room_moved'
   /** A token whose seat belongs to another player. */
   | 'seat_taken'
   /** A connection id no room knows. */
@@ -51,6 +53,7 @@ const everyReason: Record<DropReason, true> = {
   replayed_token: true,
   wrong_room: true,
   room_gone: true,
+  room_moved: true,
   seat_taken: true,
   unknown_connection: true,
   wrong_address: true,

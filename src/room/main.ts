@@ -58,14 +58,30 @@ runMain(async () => {
   defineRoomScripts(redis);
   countRedisErrors(redis, 'room', registry);
   const host = new RoomHost({ rules, send, stats, log, owner, newConnectionId: randomConnectionId });
-  const checkpointOptions = { addr: publicAddr, ttlMs: config.checkpointTtlSec * 1000, onRefused: (roomId: string) => host.evict(roomId) };
+  const movedAway = (roomId: string): void => {
+    host.evict(roomId);
+    stats.roomMovedAway();
+  };
+  const checkpointOptions = { addr: publicAddr, ttlMs: config.checkpointTtlSec * 1000, onMovedAway: movedAway };
   const writer = new CheckpointWriter(redis, keys, checkpointOptions, stats, log);
   const store = new RoomStore(redis, keys, publicAddr, log);
   const calls = connectRegistry(config.matcherTarget, roomKeys.registryBearer, config.rpcDeadlineMs);
   const load = () => ({ ...host.load(), ...tickStats.read(performance.now()) });
+  const refusedRegistration = (message: string): void => {
+    log.fatal({ reason: message }, 'the matcher refused the registration: fix the configuration');
+    process.stderr.write(`fatal: the matcher refused the registration: ${message}\n`);
+    process.exit(2);
+  };
   const link = new RegistryLink(
     calls,
-    { addr: publicAddr, capacity: config.maxRooms, retryMs: config.registryRetryMs, heartbeatIntervalMs: config.heartbeatIntervalMs },
+    {
+      addr: publicAddr,
+      capacity: config.maxRooms,
+      checkpointTtlMs: config.checkpointTtlSec * 1000,
+      retryMs: config.registryRetryMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      onRefused: refusedRegistration,
+    },
     load,
     log,
   );
@@ -119,11 +135,15 @@ runMain(async () => {
     ticker.stop();
     clearInterval(sweepTimer);
     clearInterval(statsTimer);
-    // Side by side, so an unreachable Matcher costs one RPC deadline, not two, of the shutdown deadline.
-    writer.write(host.liveWorlds(), []);
-    await Promise.all([link.deregister(), writer.drain(), reporter.flush()]);
+    // Drain: final checkpoints of the frozen rooms (and the ends of finished ones), then hand the
+    // rooms over (the Matcher moves them), then tell their players to follow.
+    const running = host.liveWorlds();
+    writer.write(running, []);
+    await Promise.all([writer.drain(), reporter.flush()]);
+    const handedOver = await link.deregister(running.length > 0);
     reporter.stop();
-    log.info({ ...(await stats.read()), rooms_checkpointed: host.liveWorlds().length }, 'final checkpoints written');
+    if (handedOver) for (const { roomId } of running) movedAway(roomId);
+    log.info({ ...(await stats.read()), rooms_checkpointed: running.length, handed_over: handedOver !== undefined }, 'final checkpoints written');
     await endpoint.close();
     calls.close();
     await closeRedis(redis);

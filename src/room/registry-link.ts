@@ -1,6 +1,6 @@
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { RoomRegistryClient } from '../gen/mini/room/v1/registry.js';
+import { RoomRegistryClient, type DeregisterResponse } from '../gen/mini/room/v1/registry.js';
 import { bearerMetadata, matcherChannelOptions, promiseUnary } from '../shared/grpc/client.js';
 
 /** The RoomRegistry RPCs with the registry key attached, as promises. */
@@ -36,6 +36,17 @@ export function statusOf(err: unknown): status {
   return typeof (err as ServiceError)?.code === 'number' ? (err as ServiceError).code : status.UNKNOWN;
 }
 
+export interface RegistryLinkOptions {
+  addr: string;
+  capacity: number;
+  /** Sent at Register, which refuses a TTL too short to outlive a failover. */
+  checkpointTtlMs: number;
+  retryMs: number;
+  heartbeatIntervalMs: number | undefined;
+  /** The Matcher refused the registration for good (FAILED_PRECONDITION: a setting must change). */
+  onRefused: (message: string) => void;
+}
+
 /**
  * Keeps this server in the Matcher's live set: registers (retrying until the Matcher answers),
  * heartbeats with load at the interval the Matcher asks for, and registers again when the Matcher
@@ -52,7 +63,7 @@ export class RegistryLink {
 
   constructor(
     private readonly calls: RegistryCalls,
-    private readonly options: { addr: string; capacity: number; retryMs: number; heartbeatIntervalMs: number | undefined },
+    private readonly options: RegistryLinkOptions,
     private readonly load: () => LoadReport,
     private readonly log: Logger,
   ) {}
@@ -69,14 +80,24 @@ export class RegistryLink {
     void this.register();
   }
 
-  /** Stops heartbeating and drains: the Matcher sends no new rooms here. */
-  async deregister(): Promise<void> {
+  /**
+   * Stops heartbeating and drains: the Matcher sends no new rooms here. With `handOver` it also
+   * moves this server's unfinished rooms elsewhere (their final checkpoints must be written first).
+   * Resolves with what the Matcher did, or undefined when the call failed (the lease then lapses and
+   * the failover moves the rooms).
+   */
+  async deregister(handOver: boolean): Promise<DeregisterResponse | undefined> {
     this.stop();
-    if (this.serverId === undefined) return;
-    await this.calls.deregister({ serverId: this.serverId }).then(
-      () => this.log.info({ server_id: this.serverId }, 'deregistered: draining'),
-      (err: unknown) => this.log.warn({ err: (err as Error).message }, 'deregister failed'),
-    );
+    const serverId = this.serverId;
+    if (serverId === undefined) return undefined;
+    try {
+      const response = await this.calls.deregister({ serverId, handOver });
+      this.log.info({ server_id: serverId, hand_over: handOver, ...roomCounts(response) }, 'deregistered: draining');
+      return response;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'deregister failed: rooms move when the lease lapses');
+      return undefined;
+    }
   }
 
   stop(): void {
@@ -88,13 +109,18 @@ export class RegistryLink {
     if (this.registering || this.stopped) return;
     this.registering = true;
     try {
-      const response = await this.calls.register({ addr: this.options.addr, capacity: this.options.capacity });
+      const { addr, capacity, checkpointTtlMs } = this.options;
+      const response = await this.calls.register({ addr, capacity, checkpointTtlMs });
       this.serverId = response.serverId;
       const intervalMs = this.options.heartbeatIntervalMs ?? response.heartbeatIntervalMs;
       this.log.info({ server_id: this.serverId, addr: this.options.addr, heartbeat_interval_ms: intervalMs }, 'registered with the matcher');
       this.failures = 0;
       this.schedule(() => this.beat(intervalMs), intervalMs);
     } catch (err) {
+      if (statusOf(err) === status.FAILED_PRECONDITION) {
+        this.stop();
+        return this.options.onRefused((err as ServiceError).details);
+      }
       this.failed('register', err);
       this.schedule(() => this.register(), this.options.retryMs);
     } finally {
@@ -111,7 +137,8 @@ export class RegistryLink {
       this.failures = 0;
     } catch (err) {
       if (statusOf(err) === status.NOT_FOUND) {
-        this.log.warn({ server_id: serverId }, 'the matcher forgot our lease: registering again');
+        // Rooms moved away meanwhile are fenced: their next write is refused and they are dropped.
+        this.log.warn({ server_id: serverId }, 'lease lost (lapsed or revoked): registering again; rooms moved away will be dropped');
         return this.invalidate(serverId);
       }
       this.failed('heartbeat', err);
@@ -131,4 +158,8 @@ export class RegistryLink {
     const fields = { call, code: status[statusOf(err)], err: (err as Error).message };
     this.log.warn(fields, 'room registry unreachable: rooms keep running, retrying');
   }
+}
+
+function roomCounts(response: DeregisterResponse): object {
+  return { rooms_moved: response.roomsMoved, rooms_ended: response.roomsEnded, rooms_waiting: response.roomsWaiting };
 }

@@ -1,9 +1,11 @@
+import { Slot } from '../gen/mini/matcher/v1/matcher.js';
+import { RoomEventKind } from '../gen/mini/room/v1/packets.js';
 import type { GameResult } from '../gen/mini/room/v1/registry.js';
 import { RoomPhase } from '../gen/mini/room/v1/world.js';
 import type { ClientPacket } from './net/codec.js';
 import { samePeer, type Peer } from './net/peer.js';
 import { validInputs } from './input-queue.js';
-import type { RoomInfoView } from './room-views.js';
+import { eventPacket, type RoomInfoView } from './room-views.js';
 import { RoomSession, type SeatOutcome, type SeatRequest, type SessionDeps } from './room-session.js';
 import { Seats } from './seats.js';
 import { paddleOf, type World } from './sim/world.js';
@@ -58,10 +60,13 @@ export class RoomHost {
     if (this.over.size > rememberedEndedRooms) this.over.delete(this.over.values().next().value!);
   }
 
-  /** Hosts a fresh or restored world; a world another process owned is taken over with the next epoch. */
-  addRoom(world: World): RoomSession {
+  /**
+   * Hosts a fresh or restored world at the Matcher's placement `placementEpoch`; a world another
+   * process owned is taken over with the next epoch.
+   */
+  addRoom(world: World, placementEpoch: number): RoomSession {
     const owned = world.owner === this.deps.owner ? world : { ...world, owner: this.deps.owner, epoch: world.epoch + 1 };
-    const session = new RoomSession(owned, { ...this.deps, seats: this.seats });
+    const session = new RoomSession({ ...owned, placementEpoch }, { ...this.deps, seats: this.seats });
     this.rooms.set(world.roomId, session);
     return session;
   }
@@ -113,10 +118,31 @@ export class RoomHost {
     return report;
   }
 
-  /** Drops a room without a word to its players: another server holds a newer state of it. */
+  /** The placement epoch of a hosted room (undefined when not hosted). */
+  placementOf(roomId: string): number | undefined {
+    return this.rooms.get(roomId)?.world.placementEpoch;
+  }
+
+  /**
+   * Drops a room from memory and tells its players it moved (ROOM_MOVED: ask the Matcher where it
+   * is). Used when the room is another server's now (a refused write), when it was handed over at
+   * a drain, and when its tick threw (the players come back to its checkpoint).
+   */
   evict(roomId: string): void {
-    for (const seat of this.seats.of(roomId)) this.seats.release(seat);
+    const session = this.rooms.get(roomId);
+    const moved = eventPacket(RoomEventKind.ROOM_EVENT_KIND_ROOM_MOVED, Slot.SLOT_UNSPECIFIED, session?.world.tick ?? 0);
+    for (const seat of this.seats.of(roomId)) {
+      // Twice: a lost datagram would leave the player waiting for silence (1 s) instead.
+      this.deps.send(seat.peer, moved);
+      this.deps.send(seat.peer, moved);
+      this.seats.release(seat);
+    }
     this.rooms.delete(roomId);
+  }
+
+  /** Ids of the rooms in memory. */
+  roomIds(): string[] {
+    return [...this.rooms.keys()];
   }
 
   /** The worlds of the rooms still being played, for the final checkpoints at shutdown. */

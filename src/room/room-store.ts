@@ -7,10 +7,13 @@ import type { World } from './sim/world.js';
 
 /** What Redis says about a room a player wants to enter that is not in memory. */
 export type RoomLookup =
-  | { kind: 'restore'; world: World }
-  | { kind: 'fresh'; redisDown: boolean }
+  /** Host it: from its checkpoint, or fresh; placementEpoch is the room's placement on this server. */
+  | { kind: 'restore'; world: World; placementEpoch: number }
+  | { kind: 'fresh'; redisDown: boolean; placementEpoch: number }
   /** Not assigned to this server (unknown, or on another address). */
   | { kind: 'wrong_room' }
+  /** The token is for an earlier placement: the room has moved since; the player must ask again. */
+  | { kind: 'moved' }
   /** Over: ended by the Matcher, its last checkpoint is the final one, or it ran and its checkpoint expired. */
   | { kind: 'room_gone' };
 
@@ -33,27 +36,31 @@ export class RoomStore {
   ) {}
 
   /**
-   * Looks a room up before hosting it. With Redis unreachable the token (verified offline) is proof
-   * enough and the room starts fresh: players get a game rather than nothing.
+   * Looks a room up before hosting it, for a token issued for placement `tokenEpoch`. With Redis
+   * unreachable the token (verified offline) is proof enough and the room starts fresh: players get a
+   * game rather than nothing.
    */
-  async lookup(roomId: string): Promise<RoomLookup> {
+  async lookup(roomId: string, tokenEpoch: number): Promise<RoomLookup> {
     let info: (string | null)[];
     let bytes: Buffer | null;
     try {
       [info, bytes] = await Promise.all([
-        this.redis.hmget(this.keys.roomInfo(roomId), 'addr', 'status'),
+        this.redis.hmget(this.keys.roomInfo(roomId), 'addr', 'status', 'epoch'),
         this.redis.getBuffer(this.keys.roomCheckpoint(roomId)),
       ]);
     } catch (err) {
       this.log.warn({ room_id: roomId, err: (err as Error).message }, 'redis unavailable: starting the room without its records');
-      return { kind: 'fresh', redisDown: true };
+      return { kind: 'fresh', redisDown: true, placementEpoch: tokenEpoch };
     }
-    if (info[0] !== this.addr) return { kind: 'wrong_room' };
+    const [addr, status] = info;
+    const placementEpoch = Number(info[2] ?? 0);
     if (info[1] === 'ended') return { kind: 'room_gone' };
+    if (addr !== null && placementEpoch > tokenEpoch) return { kind: 'moved' };
+    if (addr !== this.addr || placementEpoch !== tokenEpoch) return { kind: 'wrong_room' };
     const world = this.decode(roomId, bytes);
     // A room that was running but whose checkpoint expired has lost its state: it is over (the sweep ends it).
-    if (!world) return info[1] === 'playing' || info[1] === 'paused' ? { kind: 'room_gone' } : { kind: 'fresh', redisDown: false };
-    return world.phase === RoomPhase.ROOM_PHASE_ENDED ? { kind: 'room_gone' } : { kind: 'restore', world };
+    if (!world) return status === 'playing' || status === 'paused' ? { kind: 'room_gone' } : { kind: 'fresh', redisDown: false, placementEpoch };
+    return world.phase === RoomPhase.ROOM_PHASE_ENDED ? { kind: 'room_gone' } : { kind: 'restore', world, placementEpoch };
   }
 
   /** Ids of the rooms the Matcher assigned to this server. */

@@ -41,10 +41,12 @@ export function gameResultOf(world: World): GameResult {
 export interface RoomInfoView {
   status: 'waiting' | 'playing' | 'paused';
   playerCount: number;
+  /** The placement the update is for: a room moved away since is not written. */
+  placementEpoch: number;
 }
 
 /** The info view of a room that is not over. */
 export function roomInfoOf(world: World, connectedPlayers: number): RoomInfoView {
   const status = world.phase === RoomPhase.ROOM_PHASE_PLAYING ? 'playing' : world.phase === RoomPhase.ROOM_PHASE_PAUSED ? 'paused' : 'waiting';
-  return { status, playerCount: connectedPlayers };
+  return { status, playerCount: connectedPlayers, placementEpoch: world.placementEpoch };
 }

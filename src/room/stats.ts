@@ -3,12 +3,12 @@ import { dropReasons, type DropReason } from './drop-reason.js';
 
 /**
  * What became of a checkpoint that was due: written; skipped (Redis unreachable); refused (the
- * owner/epoch guard: another server holds a newer state); failed (Redis answered with an error, or
- * the write broke before it was sent).
+ * owner/epoch guard: another server holds a newer state); fenced (the Matcher moved the room to
+ * another server); failed (Redis answered with an error, or the write broke before it was sent).
  */
-export type CheckpointResult = 'written' | 'skipped' | 'refused' | 'failed';
+export type CheckpointResult = 'written' | 'skipped' | 'refused' | 'fenced' | 'failed';
 
-const checkpointResults: CheckpointResult[] = ['written', 'skipped', 'refused', 'failed'];
+const checkpointResults: CheckpointResult[] = ['written', 'skipped', 'refused', 'fenced', 'failed'];
 
 /** Where the gauges read the server's state at scrape time. */
 export interface LoadSources {
@@ -28,7 +28,9 @@ export interface RoomStatsFields {
   checkpoints_written_total: number;
   checkpoints_skipped_total: number;
   checkpoints_refused_total: number;
+  checkpoints_fenced_total: number;
   checkpoints_failed_total: number;
+  rooms_moved_away_total: number;
   checkpoint_restores_total: number;
   games_ended_total: number;
   /** From here on only once `watch` was called. */
@@ -51,6 +53,8 @@ export class RoomServerStats {
   private readonly restoreDuration: Histogram;
   private readonly tickDuration: Histogram;
   private readonly gamesEnded: Counter;
+  private readonly fencedWrites: Counter<'write'>;
+  private readonly movedAway: Counter;
   private watched: { activeRooms: Gauge; players: Gauge; tickRate: Gauge; droppedTicks: Counter } | undefined;
 
   constructor(private readonly registry: Registry) {
@@ -94,6 +98,27 @@ export class RoomServerStats {
       registers,
     });
     this.gamesEnded = new Counter({ name: 'room_games_ended_total', help: 'Games that ended on this server, for any reason', registers });
+    this.fencedWrites = new Counter({
+      name: 'room_fenced_writes_total',
+      help: 'Writes refused because the room is placed on another server now (checkpoint or info)',
+      labelNames: ['write'] as const,
+      registers,
+    });
+    for (const write of ['checkpoint', 'info']) this.fencedWrites.inc({ write }, 0);
+    this.movedAway = new Counter({
+      name: 'room_moved_away_total',
+      help: 'Rooms dropped from this server because they are played elsewhere now (fenced or refused writes, drain hand-over)',
+      registers,
+    });
+  }
+
+  /** Info updates refused because the room moved away. */
+  infoUpdatesFenced(count: number): void {
+    if (count > 0) this.fencedWrites.inc({ write: 'info' }, count);
+  }
+
+  roomMovedAway(): void {
+    this.movedAway.inc();
   }
 
   drop(reason: DropReason): void {
@@ -119,7 +144,9 @@ export class RoomServerStats {
   }
 
   checkpointsNotWritten(result: Exclude<CheckpointResult, 'written'>, count: number): void {
-    if (count > 0) this.checkpointWrites.inc({ result }, count);
+    if (count <= 0) return;
+    this.checkpointWrites.inc({ result }, count);
+    if (result === 'fenced') this.fencedWrites.inc({ write: 'checkpoint' }, count);
   }
 
   restored(durationMs: number): void {
@@ -165,7 +192,9 @@ export class RoomServerStats {
       checkpoints_written_total: writes.get('written') ?? 0,
       checkpoints_skipped_total: writes.get('skipped') ?? 0,
       checkpoints_refused_total: writes.get('refused') ?? 0,
+      checkpoints_fenced_total: writes.get('fenced') ?? 0,
       checkpoints_failed_total: writes.get('failed') ?? 0,
+      rooms_moved_away_total: await valueOf(this.movedAway),
       checkpoint_restores_total: restores,
       games_ended_total: await valueOf(this.gamesEnded),
     };

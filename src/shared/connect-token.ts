@@ -9,10 +9,10 @@ const maxTokenLength = 1024;
  * The nonce is filled in here so that every token differs.
  */
 export function signConnectToken(
-  claims: Omit<ConnectTokenClaims, 'nonce' | 'traceParent'> & { traceParent?: string },
+  claims: Omit<ConnectTokenClaims, 'nonce' | 'traceParent' | 'roomEpoch'> & { traceParent?: string; roomEpoch?: number },
   key: Buffer,
 ): string {
-  const body = Buffer.from(ConnectTokenClaims.encode({ traceParent: '', ...claims, nonce: randomBytes(12) }).finish());
+  const body = Buffer.from(ConnectTokenClaims.encode({ traceParent: '', roomEpoch: 0, ...claims, nonce: randomBytes(12) }).finish());
   return `${body.toString('base64url')}.${mac(body, key).toString('base64url')}`;
 }
 

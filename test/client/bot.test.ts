@@ -38,7 +38,7 @@ describe('Bot against a real Matcher and a scripted UDP room', () => {
   afterEach(async () => {
     partners.splice(0).forEach((p) => p.close());
     room.close();
-    await fx.clients.deregister({ serverId }, registryAuth()); // new pairs go to the next test's room only
+    await fx.clients.deregister({ serverId, handOver: false }, registryAuth()); // new pairs go to the next test's room only
   });
   after(async () => fx.stop());
 

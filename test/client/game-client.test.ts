@@ -31,7 +31,7 @@ describe('GameClient: connect and reconnect through a real Matcher to a scripted
   // A closed room's server is drained, so that new pairs go only to the room of the test at hand.
   const closeRoom = async () => {
     room.close();
-    await fx.clients.deregister({ serverId }, registryAuth());
+    await fx.clients.deregister({ serverId, handOver: false }, registryAuth());
   };
   const startRoom = async (script: ScriptedRoomOptions = {}) => {
     await closeRoom();

@@ -31,7 +31,7 @@ describe('MatchmakingClient across a Matcher restart (real Redis, real Matcher p
   it('re-opens the assignment watch after the Matcher went away and came back', async () => {
     const address = `127.0.0.1:${port}`;
     const registry = connect(address);
-    await registry.register({ addr: '127.0.0.1:7777', capacity: 10 }, registryAuth());
+    await registry.register({ addr: '127.0.0.1:7777', capacity: 10, checkpointTtlMs: 0 }, registryAuth());
     registry.close();
     const retries: unknown[] = [];
     const a = new MatchmakingClient(address, { onRetry: (err) => retries.push(err) });

@@ -49,7 +49,7 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
     const rooms = new Map<unknown, string[]>();
     players.forEach((player, i) => {
       const a = assignments[i]!;
-      expect(a).to.have.all.keys('room_id', 'room_addr', 'opponent_id', 'connect_token', 'connect_token_expires_at_ms', 'slot', 'assigned_at_ms');
+      expect(a).to.have.all.keys('room_id', 'room_addr', 'opponent_id', 'connect_token', 'connect_token_expires_at_ms', 'slot', 'assigned_at_ms', 'room_epoch');
       expect(a.room_addr).to.equal(serverAddr);
       expect(a.slot).to.be.oneOf(['LEFT', 'RIGHT']);
       const opponent = players.find((p) => p.id === a.opponent_id);

@@ -14,11 +14,13 @@ const unreachable: Assignment = {
   connectTokenExpiresAtMs: 0,
   slot: Slot.SLOT_LEFT,
   assignedAtMs: 0,
+  roomEpoch: 0,
 };
 
 const noAssignments: AssignmentSource = {
   getAssignment: () => Promise.resolve(undefined),
   findMatch: () => Promise.reject(new Error('not used')),
+  reportUnreachable: () => Promise.resolve(),
 };
 
 describe('loadgen game run (no servers)', () => {

@@ -8,12 +8,12 @@ describe('loadgen REST matchmaking: the gateway’s wire format (pure)', () => {
   it('turns a watch event into the proto message the client library’s findMatch reads', () => {
     const json = {
       status: 'ASSIGNED',
-      assignment: { room_id: 'r1', room_addr: '127.0.0.1:7777', opponent_id: 'p2', connect_token: 't', connect_token_expires_at_ms: 5, slot: 'RIGHT', assigned_at_ms: 4 },
+      assignment: { room_id: 'r1', room_addr: '127.0.0.1:7777', opponent_id: 'p2', connect_token: 't', connect_token_expires_at_ms: 5, slot: 'RIGHT', assigned_at_ms: 4, room_epoch: 2 },
       changed_at_ms: 3,
     };
     expect(watchResponseOfJson(json)).to.deep.equal({
       status: TicketStatus.TICKET_STATUS_ASSIGNED,
-      assignment: { roomId: 'r1', roomAddr: '127.0.0.1:7777', opponentId: 'p2', connectToken: 't', connectTokenExpiresAtMs: 5, slot: Slot.SLOT_RIGHT, assignedAtMs: 4 },
+      assignment: { roomId: 'r1', roomAddr: '127.0.0.1:7777', opponentId: 'p2', connectToken: 't', connectTokenExpiresAtMs: 5, slot: Slot.SLOT_RIGHT, assignedAtMs: 4, roomEpoch: 2 },
       changedAtMs: 3,
     });
     expect(watchResponseOfJson({ status: 'QUEUED', assignment: null, changed_at_ms: 1 })).to.deep.equal({ status: TicketStatus.TICKET_STATUS_QUEUED, assignment: undefined, changedAtMs: 1 });

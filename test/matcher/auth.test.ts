@@ -66,9 +66,9 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
   });
 
   it('refuses registry calls without the registry key', async () => {
-    await expectStatus(fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10 }), status.UNAUTHENTICATED);
+    await expectStatus(fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10, checkpointTtlMs: 0 }), status.UNAUTHENTICATED);
     const player = await fx.clients.authenticateDevice({ deviceId: 'sneaky' });
-    await expectStatus(fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10 }, bearer(player.token)), status.UNAUTHENTICATED);
-    await fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10 }, registryAuth());
+    await expectStatus(fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10, checkpointTtlMs: 0 }, bearer(player.token)), status.UNAUTHENTICATED);
+    await fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10, checkpointTtlMs: 0 }, registryAuth());
   });
 });

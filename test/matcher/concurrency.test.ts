@@ -26,7 +26,7 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
   });
 
   it('pushes an assignment to a watcher on one replica when the enqueue and the match happen on others', async () => {
-    await clients[0]!.register({ addr: '127.0.0.1:7003', capacity: 10 }, registryAuth());
+    await clients[0]!.register({ addr: '127.0.0.1:7003', capacity: 10, checkpointTtlMs: 0 }, registryAuth());
     const [a, b] = await Promise.all([clients[0]!.authenticateDevice({ deviceId: 'watch-a' }), clients[1]!.authenticateDevice({ deviceId: 'watch-b' })]);
     const events: WatchAssignmentResponse[] = [];
     const stream = clients[2]!.matcher.watchAssignment({}, bearer(a!.token));
@@ -44,8 +44,8 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
   });
 
   it('2,000 concurrent players: each matched at most once, pairs within 200, none lost, even with a matcher killed', async () => {
-    await clients[0]!.register({ addr: '127.0.0.1:7001', capacity: 600 }, registryAuth());
-    await clients[1]!.register({ addr: '127.0.0.1:7002', capacity: 600 }, registryAuth());
+    await clients[0]!.register({ addr: '127.0.0.1:7001', capacity: 600, checkpointTtlMs: 0 }, registryAuth());
+    await clients[1]!.register({ addr: '127.0.0.1:7002', capacity: 600, checkpointTtlMs: 0 }, registryAuth());
     const sessions = await Promise.all(
       Array.from({ length: players }, (_, i) => clients[i % 3]!.authenticateDevice({ deviceId: `bot-${i}` })),
     );

@@ -8,7 +8,7 @@ import { eventually } from '../support/wait.js';
 
 describe('RoomRegistry (real Redis, real Matcher process)', () => {
   let fx: MatcherFixture;
-  before(async () => (fx = await MatcherFixture.start({ ROOM_SERVER_LEASE_TTL_MS: '1500' })));
+  before(async () => (fx = await MatcherFixture.start({ ROOM_SERVER_LEASE_TTL_MS: '1500', ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '500' })));
   after(async () => fx.stop());
   afterEach(async () => {
     const redis = fx.redis.client();
@@ -126,7 +126,7 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
   it('Deregister drains: no new rooms, running rooms can still end', async () => {
     const draining = await fx.roomServer('127.0.0.1:7008', 5);
     const { roomId } = await matchPair(800);
-    await fx.clients.deregister({ serverId: draining }, registryAuth());
+    await fx.clients.deregister({ serverId: draining, handOver: false }, registryAuth());
     await fx.roomServer('127.0.0.1:7009', 5);
     const next = await matchPair(2500);
     expect(next.addr).to.equal('127.0.0.1:7009');
@@ -135,10 +135,10 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
 
   it('validates registry input', async () => {
     for (const addr of ['', 'nohost', '127.0.0.1:0', '127.0.0.1:99999', 'a b:1']) {
-      await expectStatus(fx.clients.register({ addr, capacity: 1 }, registryAuth()), status.INVALID_ARGUMENT);
+      await expectStatus(fx.clients.register({ addr, capacity: 1, checkpointTtlMs: 0 }, registryAuth()), status.INVALID_ARGUMENT);
     }
     for (const capacity of [0, -5, 100001]) {
-      await expectStatus(fx.clients.register({ addr: '127.0.0.1:7010', capacity }, registryAuth()), status.INVALID_ARGUMENT);
+      await expectStatus(fx.clients.register({ addr: '127.0.0.1:7010', capacity, checkpointTtlMs: 0 }, registryAuth()), status.INVALID_ARGUMENT);
     }
     await expectStatus(fx.clients.heartbeat({ serverId: '', activeRooms: 0, players: 0, tickRate: 0, tickDurationP99Ms: 0 }, registryAuth()), status.INVALID_ARGUMENT);
   });

@@ -34,9 +34,13 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
   afterEach(async () => check.flushall());
 
   function writer(stats: RoomServerStats, refused: string[] = []): CheckpointWriter {
-    return new CheckpointWriter(redis, new Keys(''), { addr, ttlMs: 30_000, onRefused: (id) => refused.push(id) }, stats, pino({ level: 'silent' }));
+    return new CheckpointWriter(redis, new Keys(''), { addr, ttlMs: 30_000, onMovedAway: (id) => refused.push(id) }, stats, pino({ level: 'silent' }));
   }
   const world = (roomId: string, owner: string, epoch: number, tick: number): World => ({ ...createWorld(roomId, config, 1), owner, epoch, tick });
+  /** The Matcher's record placing rooms on this server (at a placement epoch). */
+  const place = async (roomIds: string[], placementEpoch = 0, at = addr): Promise<void> => {
+    for (const roomId of roomIds) await check.hset(`room:${roomId}:info`, 'addr', at, 'status', 'assigned', 'epoch', placementEpoch);
+  };
   const stored = async (roomId: string): Promise<World> => decodeWorld((await check.getBuffer(`room:${roomId}:checkpoint`))!);
   /** Stats in a registry of their own, and the checkpoint writes it shows for a result. */
   const newStats = () => {
@@ -49,6 +53,7 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     const { stats, writes, registry } = newStats();
     const refused: string[] = [];
     const w = writer(stats, refused);
+    await place(['r1', 'r2']);
     w.write([world('r1', 'old-server', 1, 10), world('r2', 'old-server', 1, 10)], []);
     await w.drain();
     expect(await writes('written')).to.equal(2);
@@ -76,22 +81,22 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
   it('counts every due checkpoint exactly once when the refusal callback throws, and the rest of the flush goes on', async () => {
     const { stats, writes } = newStats();
     const refused: string[] = [];
-    const onRefused = (roomId: string): void => {
+    const onMovedAway = (roomId: string): void => {
       refused.push(roomId);
       throw new Error(`evicting ${roomId} failed`);
     };
-    const w = new CheckpointWriter(redis, new Keys(''), { addr, ttlMs: 30_000, onRefused }, stats, pino({ level: 'silent' }));
-    await check.hset('room:r2:info', 'addr', addr, 'status', 'assigned', 'player_count', 2);
+    const w = new CheckpointWriter(redis, new Keys(''), { addr, ttlMs: 30_000, onMovedAway }, stats, pino({ level: 'silent' }));
+    await place(['r1', 'r2', 'r3']);
     w.write([world('r1', 'new-server', 2, 10), world('r3', 'new-server', 2, 10)], []);
     await w.drain();
     // r1 and r3 refused (their callbacks throw) around r2, which is written, along with an info change.
-    w.write([world('r1', 'old-server', 1, 15), world('r2', 'old-server', 1, 15), world('r3', 'old-server', 1, 15)], [{ roomId: 'r2', view: { status: 'playing', playerCount: 2 } }]);
+    w.write([world('r1', 'old-server', 1, 15), world('r2', 'old-server', 1, 15), world('r3', 'old-server', 1, 15)], [{ roomId: 'r2', view: { status: 'playing', playerCount: 2, placementEpoch: 0 } }]);
     await w.drain();
     const due = 5;
-    const results = ['written', 'refused', 'failed', 'skipped'];
+    const results = ['written', 'refused', 'failed', 'skipped', 'fenced'];
     const counts = await Promise.all(results.map(async (result) => (await writes(result)) ?? 0));
     expect(counts.reduce((a, b) => a + b, 0), 'every due checkpoint counted once').to.equal(due);
-    expect(counts, results.join(' / ')).to.deep.equal([3, 2, 0, 0]);
+    expect(counts, results.join(' / ')).to.deep.equal([3, 2, 0, 0, 0]);
     expect(refused, 'each refused room handed on, also after a callback threw').to.deep.equal(['r1', 'r3']);
     expect(await stored('r2')).to.include({ owner: 'old-server', tick: 15 });
     expect(await check.hget('room:r2:info', 'status')).to.equal('playing');
@@ -100,6 +105,7 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
   it('counts a checkpoint Redis answers with an error as failed, not skipped', async () => {
     const { stats, writes } = newStats();
     const w = writer(stats);
+    await place(['broken', 'fine']);
     await check.hset('room:broken:checkpoint', 'not', 'a string');
     w.write([world('broken', 'me', 1, 5)], []);
     await w.drain();
@@ -108,25 +114,58 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect([await writes('failed'), await writes('skipped'), await writes('written')]).to.deep.equal([1, 0, 1]);
   });
 
-  it('updates room info only for a running room of this server', async () => {
+  it('updates room info only for a running room of this server, and drops the rooms placed elsewhere', async () => {
     await check.hset('room:mine:info', 'addr', addr, 'status', 'assigned', 'player_count', 2);
     await check.hset('room:over:info', 'addr', addr, 'status', 'ended', 'player_count', 0);
     await check.hset('room:theirs:info', 'addr', '10.0.0.1:7777', 'status', 'assigned');
-    const w = writer(newStats().stats);
-    const view = { status: 'playing', playerCount: 1 } as const;
-    w.write([], [{ roomId: 'mine', view }, { roomId: 'over', view }, { roomId: 'theirs', view }, { roomId: 'unknown', view }]);
+    await check.hset('room:later:info', 'addr', addr, 'status', 'assigned', 'epoch', 2);
+    const { stats, registry } = newStats();
+    const movedAway: string[] = [];
+    const w = writer(stats, movedAway);
+    const view = { status: 'playing', playerCount: 1, placementEpoch: 0 } as const;
+    w.write([], ['mine', 'over', 'theirs', 'unknown', 'later'].map((roomId) => ({ roomId, view })));
     await w.drain();
     expect(await check.hmget('room:mine:info', 'status', 'player_count')).to.deep.equal(['playing', '1']);
     expect(await check.hget('room:over:info', 'status')).to.equal('ended');
     expect(await check.hget('room:theirs:info', 'status')).to.equal('assigned');
+    expect(await check.hget('room:later:info', 'status'), 'placed here again at a later epoch: not this copy').to.equal('assigned');
     expect(await check.exists('room:unknown:info')).to.equal(0);
+    expect(movedAway.sort()).to.deep.equal(['later', 'theirs', 'unknown']);
+    expect(sampleValue(parsePromText(await registry.metrics()), 'room_fenced_writes_total', { write: 'info' })).to.equal(3);
+  });
+
+  it('fences the checkpoints of a room the Matcher moved away, however the write races the move', async () => {
+    const { stats, writes, registry } = newStats();
+    const movedAway: string[] = [];
+    const w = writer(stats, movedAway);
+    await place(['stays', 'moves']);
+    w.write([world('stays', 'me', 1, 5), world('moves', 'me', 1, 5)], []);
+    await w.drain();
+    // The Matcher moves "moves" to another server (placement epoch 1), which has not written yet.
+    await place(['moves'], 1, '127.0.0.2:7777');
+    w.write([world('stays', 'me', 1, 10), world('moves', 'me', 1, 10)], []);
+    await w.drain();
+    expect((await stored('moves')).tick, 'the old server never writes the moved room again').to.equal(5);
+    expect((await stored('stays')).tick).to.equal(10);
+    expect(movedAway).to.deep.equal(['moves']);
+    expect(await writes('fenced')).to.equal(1);
+    expect(sampleValue(parsePromText(await registry.metrics()), 'room_fenced_writes_total', { write: 'checkpoint' })).to.equal(1);
+
+    // Moved back here later (epoch 2): a copy hosted at epoch 0 is still fenced, one at epoch 2 writes.
+    await place(['moves'], 2);
+    w.write([world('moves', 'me', 1, 12)], []);
+    await w.drain();
+    expect((await stored('moves')).tick).to.equal(5);
+    w.write([{ ...world('moves', 'me', 2, 13), placementEpoch: 2 }], []);
+    await w.drain();
+    expect(await stored('moves')).to.include({ tick: 13, placementEpoch: 2 });
   });
 
   it('skips and counts checkpoints while Redis is down, and writes again once it is back', async () => {
     const { stats, writes } = newStats();
     const w = writer(stats);
     await server.kill();
-    w.write([world('r1', 'me', 1, 5), world('r2', 'me', 1, 5)], [{ roomId: 'r1', view: { status: 'playing', playerCount: 2 } }]);
+    w.write([world('r1', 'me', 1, 5), world('r2', 'me', 1, 5)], [{ roomId: 'r1', view: { status: 'playing', playerCount: 2, placementEpoch: 0 } }]);
     await w.drain();
     expect(await writes('skipped')).to.equal(2);
     expect(await writes('failed')).to.equal(0);

@@ -49,7 +49,7 @@ export class HostHarness {
 
   /** Hosts a fresh room (or the given world) under the id `room-1`. */
   room(world: World = createWorld('room-1', rules.sim, 7)): void {
-    this.host.addRoom(world);
+    this.host.addRoom(world, world.placementEpoch);
   }
 
   /** Seats alice (left) or bob (right) from their usual address with a given nonce. */

@@ -48,7 +48,7 @@ describe('room server stats (pure, own registry)', () => {
     stats.watch({ load: () => ({ activeRooms: 2, players: 3 }), tickRate: () => 59.5, droppedTicks: () => droppedTicks });
     const fresh = parsePromText(await registry.metrics());
     expect(labelValues(fresh, 'room_udp_dropped_packets_total', 'reason')).to.have.members(dropReasons);
-    expect(labelValues(fresh, 'room_checkpoint_writes_total', 'result')).to.have.members(['written', 'skipped', 'refused', 'failed']);
+    expect(labelValues(fresh, 'room_checkpoint_writes_total', 'result')).to.have.members(['written', 'skipped', 'refused', 'fenced', 'failed']);
     for (const name of roomMetrics) expect(sampleValue(fresh, name), name).to.be.a('number');
 
     stats.drop('malformed');
@@ -91,7 +91,7 @@ describe('room server: metrics and traces (real processes, scraped /metrics, OTL
   it('counts exactly what a scripted game did: reconnects, malformed datagrams, checkpoints, rooms, players and ticks', async () => {
     const fresh = await scrape();
     expect(labelValues(fresh, 'room_udp_dropped_packets_total', 'reason')).to.have.members(dropReasons);
-    expect(labelValues(fresh, 'room_checkpoint_writes_total', 'result')).to.have.members(['written', 'skipped', 'refused', 'failed']);
+    expect(labelValues(fresh, 'room_checkpoint_writes_total', 'result')).to.have.members(['written', 'skipped', 'refused', 'fenced', 'failed']);
     for (const name of roomMetrics) expect(sampleValue(fresh, name), name).to.be.a('number');
     expect(sampleValue(fresh, 'redis_errors_total', { connection: 'room', kind: 'connection' })).to.equal(0);
 

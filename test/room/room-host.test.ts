@@ -93,10 +93,10 @@ describe('room host: seats, inputs and packets (pure, no sockets)', () => {
     h.room();
     h.seat(LEFT);
     const [first] = h.ticks(1);
-    expect(first!.infos).to.deep.equal([{ roomId: 'room-1', view: { status: 'waiting', playerCount: 1 } }]);
+    expect(first!.infos).to.deep.equal([{ roomId: 'room-1', view: { status: 'waiting', playerCount: 1, placementEpoch: 0 } }]);
     h.seat(RIGHT);
     const reports = h.ticks(10);
-    expect(reports[0]!.infos).to.deep.equal([{ roomId: 'room-1', view: { status: 'playing', playerCount: 2 } }]);
+    expect(reports[0]!.infos).to.deep.equal([{ roomId: 'room-1', view: { status: 'playing', playerCount: 2, placementEpoch: 0 } }]);
     expect(reports.slice(1).every((r) => r.infos.length === 0)).to.equal(true);
     expect(reports.map((r) => r.checkpoints.map((w) => w.tick))).to.deep.equal([[], [], [], [5], [], [], [], [], [10], []]);
     expect(reports[3]!.checkpoints[0]).to.include({ owner: 'owner-1', epoch: 1 });

@@ -13,6 +13,7 @@ const claims = {
   issuedAtMs: 1000,
   expiresAtMs: 31000,
   traceParent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  roomEpoch: 3,
 };
 
 describe('connect tokens', () => {

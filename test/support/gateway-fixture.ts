@@ -74,7 +74,7 @@ export class GatewayFixture {
 
   /** Registers a room server through the gRPC registry. */
   async roomServer(addr: string, capacity: number): Promise<string> {
-    const { serverId } = await this.grpc.register({ addr, capacity }, registryAuth());
+    const { serverId } = await this.grpc.register({ addr, capacity, checkpointTtlMs: 0 }, registryAuth());
     return serverId;
   }
 

@@ -26,7 +26,7 @@ export class MatcherFixture {
 
   /** Registers a room server through the registry and returns its lease id. */
   async roomServer(addr: string, capacity: number): Promise<string> {
-    const { serverId } = await this.clients.register({ addr, capacity }, registryAuth());
+    const { serverId } = await this.clients.register({ addr, capacity, checkpointTtlMs: 0 }, registryAuth());
     return serverId;
   }
 

@@ -7,7 +7,7 @@
   ARGV[1] key prefix ('' or 'name:')
   ARGV[2] server id
 
-  Returns 1 when drained, -1 when the lease is unknown or superseded.
+  Returns the server's address when drained, -1 when the lease is unknown or superseded.
 ]]
 local addr = redis.call('GET', KEYS[1])
 if not addr then
@@ -19,4 +19,4 @@ if redis.call('HGET', server, 'server_id') ~= ARGV[2] then
 end
 redis.call('HSET', server, 'status', 'draining')
 redis.call('ZREM', KEYS[2], addr)
-return 1
+return addr

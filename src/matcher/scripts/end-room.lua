@@ -17,9 +17,10 @@
   ARGV[10] TTL (s) of the ended room's info
 
   Returns 1 when ended now, 0 when already ended, -1 lease unknown, -2 room unknown,
-  -3 room belongs to another server.
+  -3 room belongs to another server (it was moved away from the reporter).
 ]]
-local prefix, room_id, now = ARGV[1], ARGV[2], ARGV[3]
+--- @include "finish-room"
+
 local addr = redis.call('GET', KEYS[2])
 if not addr then
   return -1
@@ -34,31 +35,9 @@ end
 if info[2] == 'ended' then
   return 0
 end
-for i = 3, 4 do
-  local player = info[i]
-  if player then
-    local map = prefix .. 'room_map:' .. player
-    local current = redis.call('HGET', map, 'room_id')
-    if current == room_id then
-      redis.call('DEL', map)
-    end
-    -- Unless the player has moved on (queued again, or in another room after this one expired).
-    if (current == room_id or not current) and not redis.call('ZSCORE', prefix .. 'match:queue', player) then
-      local outcome = prefix .. 'match:outcome:' .. player
-      redis.call('HSET', outcome, 'status', 'ended', 'changed_at', now, 'room_id', room_id)
-      redis.call('EXPIRE', outcome, ARGV[4])
-    end
-    redis.call('PUBLISH', ARGV[5], player)
-  end
-end
-redis.call('HSET', KEYS[1], 'status', 'ended', 'player_count', 0, 'ended_at', now, 'end_reason', ARGV[6],
-  'winner_id', ARGV[7])
-redis.call('EXPIRE', KEYS[1], ARGV[10])
-local rooms = prefix .. 'room_server:' .. addr .. ':rooms'
-redis.call('SREM', rooms, room_id)
-if redis.call('ZSCORE', KEYS[3], addr) then
-  redis.call('ZADD', KEYS[3], redis.call('SCARD', rooms), addr)
-end
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', 100000, '*', 'room_id', room_id, 'reason', ARGV[6],
-  'winner_id', ARGV[7], 'scores', ARGV[8], 'ticks', ARGV[9], 'ended_at', now)
+finish_room(ARGV[2], KEYS[1], { addr = addr, left_id = info[3], right_id = info[4] }, {
+  prefix = ARGV[1], now = ARGV[3], outcome_ttl = ARGV[4], channel = ARGV[5], reason = ARGV[6],
+  winner = ARGV[7], scores = ARGV[8], ticks = ARGV[9], ended_ttl = ARGV[10],
+  results_key = KEYS[4], load_key = KEYS[3],
+})
 return 1

@@ -4,6 +4,7 @@
 
   KEYS[1] room_server_lease:<id>   STRING address
   KEYS[2] room_servers:load        ZSET
+  KEYS[3] room_servers:seen        ZSET  score = last heartbeat (ms), member = address
   ARGV[1] key prefix ('' or 'name:'); also touches <prefix>room_server:<addr>[:rooms],
           <prefix>room:<room>:info and <prefix>room_map:<player>
   ARGV[2] server id
@@ -28,6 +29,7 @@ redis.call('HSET', server, 'active_rooms', ARGV[3], 'players', ARGV[4], 'tick_ra
   'tick_p99_ms', ARGV[6], 'heartbeat_at', ARGV[7])
 redis.call('PEXPIRE', server, ARGV[8])
 redis.call('PEXPIRE', KEYS[1], ARGV[8])
+redis.call('ZADD', KEYS[3], ARGV[7], addr)
 local rooms = redis.call('SMEMBERS', server .. ':rooms')
 if redis.call('HGET', server, 'status') == 'live' then
   redis.call('ZADD', KEYS[2], #rooms, addr)

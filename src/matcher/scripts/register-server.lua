@@ -1,11 +1,13 @@
 --[[
   register-server: adds a room server to the live set under a new lease. A server that registers
-  again on the same address (a restart) replaces its old lease and keeps the rooms assigned there.
+  again on the same address (a restart) replaces its old lease and keeps the rooms still assigned
+  there (rooms moved away while its lease was gone are elsewhere now).
 
   KEYS[1] room_server:<addr>           HASH  server_id, addr, capacity, status, load report
   KEYS[2] room_server_lease:<id>       STRING the address this lease is for
   KEYS[3] room_servers:load            ZSET  score = rooms assigned, member = address
   KEYS[4] room_server:<addr>:rooms     SET   room ids assigned to the address
+  KEYS[5] room_servers:seen            ZSET  score = last heartbeat (ms), member = address
   ARGV[1] key prefix ('' or 'name:')
   ARGV[2] address
   ARGV[3] new server id (lease id)
@@ -26,4 +28,5 @@ redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[6])
 local assigned = redis.call('SCARD', KEYS[4])
 redis.call('ZADD', KEYS[3], assigned, ARGV[2])
+redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
 return assigned

@@ -4,6 +4,10 @@ import type { Peer } from './peer.js';
 
 /** The one UDP socket all rooms of the process share. */
 export class UdpEndpoint {
+  /** Datagrams handed to the kernel whose send has not completed yet. */
+  private unsent = 0;
+  private onAllSent: (() => void) | undefined;
+
   private constructor(
     private readonly socket: Socket,
     readonly port: number,
@@ -27,12 +31,24 @@ export class UdpEndpoint {
   }
 
   send(peer: Peer, bytes: Uint8Array): void {
+    this.unsent += 1;
     this.socket.send(bytes, peer.port, peer.address, (err) => {
       if (err) this.log.debug({ err: err.message, peer_port: peer.port }, 'udp send failed');
+      if (--this.unsent === 0) this.onAllSent?.();
     });
   }
 
-  async close(): Promise<void> {
+  /** Closes the socket once what was sent has gone out (the last words to clients at shutdown), waiting at most waitMs. */
+  async close(waitMs = 200): Promise<void> {
+    if (this.unsent > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        this.onAllSent = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

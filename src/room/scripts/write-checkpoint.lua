@@ -1,14 +1,19 @@
 --[[
-  write-checkpoint: stores the checkpoints of several rooms (all those due in one tick), each unless
-  another owner holds a newer state of that room, so that a stale process (one whose room was taken
-  over) can never overwrite its successor.
+  write-checkpoint: stores the checkpoints of several rooms (all those due in one tick). Each is
+  written only while the room is still placed on this server at the writer's placement epoch (the
+  fence: a server the Matcher moved the room away from can never write it again), and unless another
+  owner holds a newer state of that room (a stale process after a same-address restart).
 
-  KEYS[n] room:<room>:checkpoint   STRING binary mini.room.v1.WorldState, one key per room
+  KEYS[2n-1] room:<room>:checkpoint   STRING binary mini.room.v1.WorldState
+  KEYS[2n]   room:<room>:info         HASH   addr, epoch (placement; absent = 0)
   ARGV[1] TTL (ms)
-  ARGV[2 + 3(n-1) ..] for room n: the new WorldState bytes, its owner (field 2), its epoch (field 3)
+  ARGV[2] this server's address
+  ARGV[3 + 4(n-1) ..] for room n: the new WorldState bytes, its owner (field 2), its epoch (field 3),
+          its placement epoch (field 15)
 
   The stored owner and epoch are read from the protobuf itself (fields 2 and 3 of WorldState).
-  Returns one code per room: 1 written, 0 refused (the stored epoch is higher, or equal but another owner's).
+  Returns one code per room: 1 written; 0 refused (the stored epoch is higher, or equal but another
+  owner's); 2 fenced (the room is placed elsewhere or at a later placement: it moved away).
 ]]
 
 -- A protobuf varint at position i; returns its value and the position after it.
@@ -51,7 +56,11 @@ local function owner_epoch(s)
   return owner, epoch
 end
 
-local function write(key, bytes, new_owner, new_epoch)
+local function write(key, info_key, bytes, new_owner, new_epoch, placement)
+  local info = redis.call('HMGET', info_key, 'addr', 'epoch')
+  if info[1] ~= ARGV[2] or tonumber(info[2] or 0) ~= placement then
+    return 2
+  end
   local stored = redis.call('GET', key)
   if stored then
     local owner, epoch = owner_epoch(stored)
@@ -64,8 +73,8 @@ local function write(key, bytes, new_owner, new_epoch)
 end
 
 local written = {}
-for n, key in ipairs(KEYS) do
-  local at = 2 + 3 * (n - 1)
-  written[n] = write(key, ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]))
+for n = 1, #KEYS / 2 do
+  local at = 3 + 4 * (n - 1)
+  written[n] = write(KEYS[2 * n - 1], KEYS[2 * n], ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]))
 end
 return written

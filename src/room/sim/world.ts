@@ -17,8 +17,11 @@ export function half(lengthUnits: number): number {
   return Math.floor(lengthUnits / 2);
 }
 
-/** A fresh room waiting for its two players; the seed drives every serve direction of the game. */
-export function createWorld(roomId: string, config: SimConfig, seed: number): World {
+/**
+ * A fresh room waiting for its two players; the seed drives every serve direction of the game.
+ * `placementEpoch` is the Matcher's placement of the room on this server (0 until it first moves).
+ */
+export function createWorld(roomId: string, config: SimConfig, seed: number, placementEpoch = 0): World {
   return {
     roomId,
     owner: '',
@@ -35,6 +38,7 @@ export function createWorld(roomId: string, config: SimConfig, seed: number): Wo
     pausedAtTick: 0,
     winner: Slot.SLOT_UNSPECIFIED,
     endReason: EndReason.END_REASON_UNSPECIFIED,
+    placementEpoch,
   };
 }
 

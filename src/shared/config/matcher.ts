@@ -32,6 +32,16 @@ export interface MatcherConfig {
   outcomeTtlSec: number;
   roomServerLeaseTtlMs: number;
   roomServerHeartbeatIntervalMs: number;
+  failover: {
+    /** How often servers silent past their lease are looked for (their rooms move). */
+    intervalMs: number;
+    /** Longest a room of a lost server waits for a server with free capacity before it is ended. */
+    maxWaitMs: number;
+    /** A server this late with its heartbeat can be given up on early when all its room's players report it. */
+    lateAfterMs: number;
+    /** Shortest checkpoint TTL a room server may register with (lease + sweep + 5 s to reconnect). */
+    minCheckpointTtlMs: number;
+  };
   shutdownDeadlineMs: number;
   telemetry: TelemetryConfig;
 }
@@ -50,8 +60,13 @@ const matcherEnv = {
   ROOM_MAP_TTL_SEC: intVar(300, 30, 86400),
   ROOM_SERVER_LEASE_TTL_MS: intVar(10000, 1000, 600000),
   ROOM_SERVER_HEARTBEAT_INTERVAL_MS: intVar(3000, 100, 300000),
+  ROOM_FAILOVER_INTERVAL_MS: intVar(500, 50, 60000),
+  ROOM_FAILOVER_MAX_WAIT_SEC: intVar(15, 0, 3600),
   SHUTDOWN_DEADLINE_MS: intVar(10000, 100, 120000),
 };
+
+/** Time a moved room's players get to reach its new server before its checkpoint may expire. */
+const reconnectMarginMs = 5000;
 
 /** Reads the Matcher's flags and environment; throws ConfigError naming what is wrong. */
 export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): MatcherConfig {
@@ -62,6 +77,9 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
     .parse(argv);
   const flags = program.opts<{ port: number; host: string; metricsPort: number }>();
   const e = parseEnv(matcherEnv, env);
+  if (e.ROOM_SERVER_HEARTBEAT_INTERVAL_MS >= e.ROOM_SERVER_LEASE_TTL_MS) {
+    throw new ConfigError('invalid environment: ROOM_SERVER_HEARTBEAT_INTERVAL_MS must be below ROOM_SERVER_LEASE_TTL_MS');
+  }
   if (e.MATCH_WINDOW_MAX < e.MATCH_MMR_TOLERANCE) {
     throw new ConfigError('invalid environment: MATCH_WINDOW_MAX must be at least MATCH_MMR_TOLERANCE');
   }
@@ -88,6 +106,12 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
     outcomeTtlSec: Math.max(3600, e.MATCH_MAX_WAIT_SEC * 2),
     roomServerLeaseTtlMs: e.ROOM_SERVER_LEASE_TTL_MS,
     roomServerHeartbeatIntervalMs: e.ROOM_SERVER_HEARTBEAT_INTERVAL_MS,
+    failover: {
+      intervalMs: e.ROOM_FAILOVER_INTERVAL_MS,
+      maxWaitMs: e.ROOM_FAILOVER_MAX_WAIT_SEC * 1000,
+      lateAfterMs: Math.min(2 * e.ROOM_SERVER_HEARTBEAT_INTERVAL_MS, e.ROOM_SERVER_LEASE_TTL_MS),
+      minCheckpointTtlMs: e.ROOM_SERVER_LEASE_TTL_MS + e.ROOM_FAILOVER_INTERVAL_MS + reconnectMarginMs,
+    },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     telemetry: telemetryConfig(flags.metricsPort, e),
   };

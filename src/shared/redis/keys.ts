@@ -46,14 +46,26 @@ export class Keys {
     return `${this.prefix}device:${deviceId}`;
   }
 
-  /** HASH (300 s TTL, refreshed by the room server's heartbeat): room_id, addr, opponent_id, slot, assigned_at, enqueued_at. */
+  /**
+   * HASH (300 s TTL, refreshed by the room server's heartbeat): room_id, addr, opponent_id, slot,
+   * assigned_at, enqueued_at, and epoch (the room's placement epoch; absent = 0) once the room moved.
+   */
   roomMap(playerId: string): string {
     return `${this.prefix}room_map:${playerId}`;
   }
 
-  /** HASH: player_count, status, addr, left_id, right_id, created_at. */
+  /**
+   * HASH: player_count, status, addr, left_id, right_id, created_at; epoch (placement epoch: +1 on
+   * every move, absent = 0), moved_at and moved_from once moved, stranded_at while it waits for a
+   * server with capacity; TTL only once ended.
+   */
   roomInfo(roomId: string): string {
     return `${this.prefix}room:${roomId}:info`;
+  }
+
+  /** SET (short TTL): players who reported that they cannot reach the room's server. */
+  roomUnreachable(roomId: string): string {
+    return `${this.prefix}room:${roomId}:unreachable`;
   }
 
   /** STRING (binary WorldState, 30 s TTL): the room's latest checkpoint. */
@@ -84,5 +96,13 @@ export class Keys {
   /** ZSET: score = rooms assigned, member = address of a server accepting rooms. */
   roomServerLoad(): string {
     return `${this.prefix}room_servers:load`;
+  }
+
+  /**
+   * ZSET: score = last heartbeat (ms), member = address of every server that may still own rooms;
+   * the failover sweep looks here for servers whose lease lapsed. An address leaves once it owns nothing.
+   */
+  roomServersSeen(): string {
+    return `${this.prefix}room_servers:seen`;
   }
 }

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 
+/** A line `--- @include "name"` stands for the file includes/name.lua of the same folder (BullMQ's convention). */
+const includeLine = /^--- @include "([a-z0-9-]+)"$/gm;
+
+/** A script's source with its includes put in place (an include may not include another). */
+export function scriptSource(folder: URL, name: string): string {
+  const lua = readFileSync(new URL(`${name}.lua`, folder), 'utf8');
+  return lua.replace(includeLine, (_line, include: string) => readFileSync(new URL(`includes/${include}.lua`, folder), 'utf8'));
+}
+
 /**
  * Defines each Lua script of a folder as a command on the connection (with a fixed number of KEYS, or
  * 'variable'). Scripts are real source files
@@ -9,7 +18,7 @@ import type { Redis } from 'ioredis';
  */
 export function defineScripts(redis: Redis, folder: URL, scripts: Record<string, number | 'variable'>): void {
   for (const [name, numberOfKeys] of Object.entries(scripts)) {
-    const lua = readFileSync(new URL(`${name}.lua`, folder), 'utf8');
+    const lua = scriptSource(folder, name);
     // 'variable': the caller passes the number of keys as the first argument.
     redis.defineCommand(name, numberOfKeys === 'variable' ? { lua } : { numberOfKeys, lua });
   }

@@ -144,6 +144,8 @@ export interface Assignment {
   connectTokenExpiresAtMs: number;
   slot: Slot;
   assignedAtMs: number;
+  /** Increments each time the room moves to another server. */
+  roomEpoch: number;
 }
 
 export interface EnqueueRequest {
@@ -186,6 +188,19 @@ export interface WatchAssignmentResponse {
   changedAtMs: number;
 }
 
+export interface ReportRoomUnreachableRequest {
+  /** The room the player cannot reach (from its assignment). */
+  roomId: string;
+}
+
+export interface ReportRoomUnreachableResponse {
+  /**
+   * True when the report made the Matcher give up on the server: the room has moved (or is moving);
+   * GetAssignment has the new address.
+   */
+  serverReplaced: boolean;
+}
+
 function createBaseAssignment(): Assignment {
   return {
     roomId: "",
@@ -195,6 +210,7 @@ function createBaseAssignment(): Assignment {
     connectTokenExpiresAtMs: 0,
     slot: 0,
     assignedAtMs: 0,
+    roomEpoch: 0,
   };
 }
 
@@ -220,6 +236,9 @@ export const Assignment: MessageFns<Assignment> = {
     }
     if (message.assignedAtMs !== 0) {
       writer.uint32(56).int64(message.assignedAtMs);
+    }
+    if (message.roomEpoch !== 0) {
+      writer.uint32(64).uint64(message.roomEpoch);
     }
     return writer;
   },
@@ -293,6 +312,14 @@ export const Assignment: MessageFns<Assignment> = {
             message.assignedAtMs = longToNumber(reader.int64());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.roomEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -338,6 +365,11 @@ export const Assignment: MessageFns<Assignment> = {
         : isSet(object.assigned_at_ms)
         ? globalThis.Number(object.assigned_at_ms)
         : 0,
+      roomEpoch: isSet(object.roomEpoch)
+        ? globalThis.Number(object.roomEpoch)
+        : isSet(object.room_epoch)
+        ? globalThis.Number(object.room_epoch)
+        : 0,
     };
   },
 
@@ -364,6 +396,9 @@ export const Assignment: MessageFns<Assignment> = {
     if (message.assignedAtMs !== 0) {
       obj.assignedAtMs = Math.round(message.assignedAtMs);
     }
+    if (message.roomEpoch !== 0) {
+      obj.roomEpoch = Math.round(message.roomEpoch);
+    }
     return obj;
   },
 
@@ -379,6 +414,7 @@ export const Assignment: MessageFns<Assignment> = {
     message.connectTokenExpiresAtMs = object.connectTokenExpiresAtMs ?? 0;
     message.slot = object.slot ?? 0;
     message.assignedAtMs = object.assignedAtMs ?? 0;
+    message.roomEpoch = object.roomEpoch ?? 0;
     return message;
   },
 };
@@ -952,6 +988,152 @@ export const WatchAssignmentResponse: MessageFns<WatchAssignmentResponse> = {
   },
 };
 
+function createBaseReportRoomUnreachableRequest(): ReportRoomUnreachableRequest {
+  return { roomId: "" };
+}
+
+export const ReportRoomUnreachableRequest: MessageFns<ReportRoomUnreachableRequest> = {
+  encode(message: ReportRoomUnreachableRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportRoomUnreachableRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportRoomUnreachableRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportRoomUnreachableRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ReportRoomUnreachableRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportRoomUnreachableRequest>): ReportRoomUnreachableRequest {
+    return ReportRoomUnreachableRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportRoomUnreachableRequest>): ReportRoomUnreachableRequest {
+    const message = createBaseReportRoomUnreachableRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseReportRoomUnreachableResponse(): ReportRoomUnreachableResponse {
+  return { serverReplaced: false };
+}
+
+export const ReportRoomUnreachableResponse: MessageFns<ReportRoomUnreachableResponse> = {
+  encode(message: ReportRoomUnreachableResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serverReplaced !== false) {
+      writer.uint32(8).bool(message.serverReplaced);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportRoomUnreachableResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportRoomUnreachableResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.serverReplaced = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportRoomUnreachableResponse {
+    return {
+      serverReplaced: isSet(object.serverReplaced)
+        ? globalThis.Boolean(object.serverReplaced)
+        : isSet(object.server_replaced)
+        ? globalThis.Boolean(object.server_replaced)
+        : false,
+    };
+  },
+
+  toJSON(message: ReportRoomUnreachableResponse): unknown {
+    const obj: any = {};
+    if (message.serverReplaced !== false) {
+      obj.serverReplaced = message.serverReplaced;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportRoomUnreachableResponse>): ReportRoomUnreachableResponse {
+    return ReportRoomUnreachableResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportRoomUnreachableResponse>): ReportRoomUnreachableResponse {
+    const message = createBaseReportRoomUnreachableResponse();
+    message.serverReplaced = object.serverReplaced ?? false;
+    return message;
+  },
+};
+
 /**
  * Matcher puts players in the MMR queue, pairs them and hands out room assignments.
  * Every call identifies the player by `authorization: Bearer <session token>`; a call acts only
@@ -1001,6 +1183,8 @@ export const MatcherService = {
   /**
    * WatchAssignment streams the current status first, then every change, pushed as it happens.
    * The stream ends after a change to a terminal status (TIMED_OUT, DEQUEUED, ENDED).
+   * When the room moves to another server (failover or drain) the stream sends ASSIGNED again with
+   * the new address and a fresh token.
    */
   watchAssignment: {
     path: "/mini.matcher.v1.Matcher/WatchAssignment" as const,
@@ -1012,6 +1196,23 @@ export const MatcherService = {
     responseSerialize: (value: WatchAssignmentResponse): Buffer =>
       Buffer.from(WatchAssignmentResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchAssignmentResponse => WatchAssignmentResponse.decode(value),
+  },
+  /**
+   * ReportRoomUnreachable tells the Matcher that the player cannot reach their room server. It is a
+   * hint, never proof: only when every player of the room has reported it and the server's last
+   * heartbeat is late does the Matcher give up on the server early and move its rooms.
+   * Errors: FAILED_PRECONDITION (room_id is not the player's current room).
+   */
+  reportRoomUnreachable: {
+    path: "/mini.matcher.v1.Matcher/ReportRoomUnreachable" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReportRoomUnreachableRequest): Buffer =>
+      Buffer.from(ReportRoomUnreachableRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReportRoomUnreachableRequest => ReportRoomUnreachableRequest.decode(value),
+    responseSerialize: (value: ReportRoomUnreachableResponse): Buffer =>
+      Buffer.from(ReportRoomUnreachableResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReportRoomUnreachableResponse => ReportRoomUnreachableResponse.decode(value),
   },
 } as const;
 
@@ -1032,8 +1233,17 @@ export interface MatcherServer extends UntypedServiceImplementation {
   /**
    * WatchAssignment streams the current status first, then every change, pushed as it happens.
    * The stream ends after a change to a terminal status (TIMED_OUT, DEQUEUED, ENDED).
+   * When the room moves to another server (failover or drain) the stream sends ASSIGNED again with
+   * the new address and a fresh token.
    */
   watchAssignment: handleServerStreamingCall<WatchAssignmentRequest, WatchAssignmentResponse>;
+  /**
+   * ReportRoomUnreachable tells the Matcher that the player cannot reach their room server. It is a
+   * hint, never proof: only when every player of the room has reported it and the server's last
+   * heartbeat is late does the Matcher give up on the server early and move its rooms.
+   * Errors: FAILED_PRECONDITION (room_id is not the player's current room).
+   */
+  reportRoomUnreachable: handleUnaryCall<ReportRoomUnreachableRequest, ReportRoomUnreachableResponse>;
 }
 
 export interface MatcherClient extends Client {
@@ -1095,6 +1305,8 @@ export interface MatcherClient extends Client {
   /**
    * WatchAssignment streams the current status first, then every change, pushed as it happens.
    * The stream ends after a change to a terminal status (TIMED_OUT, DEQUEUED, ENDED).
+   * When the room moves to another server (failover or drain) the stream sends ASSIGNED again with
+   * the new address and a fresh token.
    */
   watchAssignment(
     request: WatchAssignmentRequest,
@@ -1105,6 +1317,27 @@ export interface MatcherClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<WatchAssignmentResponse>;
+  /**
+   * ReportRoomUnreachable tells the Matcher that the player cannot reach their room server. It is a
+   * hint, never proof: only when every player of the room has reported it and the server's last
+   * heartbeat is late does the Matcher give up on the server early and move its rooms.
+   * Errors: FAILED_PRECONDITION (room_id is not the player's current room).
+   */
+  reportRoomUnreachable(
+    request: ReportRoomUnreachableRequest,
+    callback: (error: ServiceError | null, response: ReportRoomUnreachableResponse) => void,
+  ): ClientUnaryCall;
+  reportRoomUnreachable(
+    request: ReportRoomUnreachableRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReportRoomUnreachableResponse) => void,
+  ): ClientUnaryCall;
+  reportRoomUnreachable(
+    request: ReportRoomUnreachableRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReportRoomUnreachableResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const MatcherClient = makeGenericClientConstructor(MatcherService, "mini.matcher.v1.Matcher") as unknown as {

@@ -32,6 +32,11 @@ export interface ConnectTokenClaims {
    * room's accept of the connect links to it in the trace; empty when tracing is off.
    */
   traceParent: string;
+  /**
+   * The room's placement epoch when the token was issued (room:<id>:info epoch): it increments each
+   * time the room moves to another server, so a token for an earlier placement is refused as moved.
+   */
+  roomEpoch: number;
 }
 
 function createBaseConnectTokenClaims(): ConnectTokenClaims {
@@ -45,6 +50,7 @@ function createBaseConnectTokenClaims(): ConnectTokenClaims {
     expiresAtMs: 0,
     nonce: Buffer.alloc(0),
     traceParent: "",
+    roomEpoch: 0,
   };
 }
 
@@ -76,6 +82,9 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
     }
     if (message.traceParent !== "") {
       writer.uint32(74).string(message.traceParent);
+    }
+    if (message.roomEpoch !== 0) {
+      writer.uint32(80).uint64(message.roomEpoch);
     }
     return writer;
   },
@@ -165,6 +174,14 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
             message.traceParent = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.roomEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -216,6 +233,11 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
         : isSet(object.trace_parent)
         ? globalThis.String(object.trace_parent)
         : "",
+      roomEpoch: isSet(object.roomEpoch)
+        ? globalThis.Number(object.roomEpoch)
+        : isSet(object.room_epoch)
+        ? globalThis.Number(object.room_epoch)
+        : 0,
     };
   },
 
@@ -248,6 +270,9 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
     if (message.traceParent !== "") {
       obj.traceParent = message.traceParent;
     }
+    if (message.roomEpoch !== 0) {
+      obj.roomEpoch = Math.round(message.roomEpoch);
+    }
     return obj;
   },
 
@@ -265,6 +290,7 @@ export const ConnectTokenClaims: MessageFns<ConnectTokenClaims> = {
     message.expiresAtMs = object.expiresAtMs ?? 0;
     message.nonce = object.nonce ?? Buffer.alloc(0);
     message.traceParent = object.traceParent ?? "";
+    message.roomEpoch = object.roomEpoch ?? 0;
     return message;
   },
 };

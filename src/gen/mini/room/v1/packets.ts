@@ -28,6 +28,11 @@ export enum RoomEventKind {
   ROOM_EVENT_KIND_OPPONENT_RECONNECTING = 1,
   ROOM_EVENT_KIND_OPPONENT_RECONNECTED = 2,
   ROOM_EVENT_KIND_GAME_ENDED = 3,
+  /**
+   * ROOM_EVENT_KIND_ROOM_MOVED - The room moved to another server (drain or failover): ask the Matcher (GetAssignment) where it is
+   * and connect there; the game continues from its checkpoint.
+   */
+  ROOM_EVENT_KIND_ROOM_MOVED = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -45,6 +50,9 @@ export function roomEventKindFromJSON(object: any): RoomEventKind {
     case 3:
     case "ROOM_EVENT_KIND_GAME_ENDED":
       return RoomEventKind.ROOM_EVENT_KIND_GAME_ENDED;
+    case 4:
+    case "ROOM_EVENT_KIND_ROOM_MOVED":
+      return RoomEventKind.ROOM_EVENT_KIND_ROOM_MOVED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -62,6 +70,8 @@ export function roomEventKindToJSON(object: RoomEventKind): string {
       return "ROOM_EVENT_KIND_OPPONENT_RECONNECTED";
     case RoomEventKind.ROOM_EVENT_KIND_GAME_ENDED:
       return "ROOM_EVENT_KIND_GAME_ENDED";
+    case RoomEventKind.ROOM_EVENT_KIND_ROOM_MOVED:
+      return "ROOM_EVENT_KIND_ROOM_MOVED";
     case RoomEventKind.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -74,6 +84,8 @@ export enum RefusedReason {
   REFUSED_REASON_ROOM_GONE = 1,
   /** REFUSED_REASON_SEAT_TAKEN - The token is valid but its seat is taken from another address; get a fresh token. */
   REFUSED_REASON_SEAT_TAKEN = 2,
+  /** REFUSED_REASON_ROOM_MOVED - The room moved to another server since the token was issued: get a fresh assignment. */
+  REFUSED_REASON_ROOM_MOVED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -88,6 +100,9 @@ export function refusedReasonFromJSON(object: any): RefusedReason {
     case 2:
     case "REFUSED_REASON_SEAT_TAKEN":
       return RefusedReason.REFUSED_REASON_SEAT_TAKEN;
+    case 3:
+    case "REFUSED_REASON_ROOM_MOVED":
+      return RefusedReason.REFUSED_REASON_ROOM_MOVED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -103,6 +118,8 @@ export function refusedReasonToJSON(object: RefusedReason): string {
       return "REFUSED_REASON_ROOM_GONE";
     case RefusedReason.REFUSED_REASON_SEAT_TAKEN:
       return "REFUSED_REASON_SEAT_TAKEN";
+    case RefusedReason.REFUSED_REASON_ROOM_MOVED:
+      return "REFUSED_REASON_ROOM_MOVED";
     case RefusedReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -31,6 +31,11 @@ export enum EndReason {
   END_REASON_FORFEIT = 2,
   /** END_REASON_ABANDONED - Nobody connected to the room in time. */
   END_REASON_ABANDONED = 3,
+  /**
+   * END_REASON_SERVER_LOST - The room's server was lost and the game could not move to another one: no checkpoint was left,
+   * or no server had capacity for longer than the Matcher waits (ROOM_FAILOVER_MAX_WAIT_SEC).
+   */
+  END_REASON_SERVER_LOST = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -48,6 +53,9 @@ export function endReasonFromJSON(object: any): EndReason {
     case 3:
     case "END_REASON_ABANDONED":
       return EndReason.END_REASON_ABANDONED;
+    case 4:
+    case "END_REASON_SERVER_LOST":
+      return EndReason.END_REASON_SERVER_LOST;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -65,6 +73,8 @@ export function endReasonToJSON(object: EndReason): string {
       return "END_REASON_FORFEIT";
     case EndReason.END_REASON_ABANDONED:
       return "END_REASON_ABANDONED";
+    case EndReason.END_REASON_SERVER_LOST:
+      return "END_REASON_SERVER_LOST";
     case EndReason.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -76,6 +86,11 @@ export interface RegisterRequest {
   addr: string;
   /** Most rooms this server runs at once. */
   capacity: number;
+  /**
+   * How long this server's checkpoints live (ROOM_CHECKPOINT_TTL_SEC); 0 = not said. A failover needs
+   * the checkpoint to outlive the lease TTL and the move, so too short a TTL is refused.
+   */
+  checkpointTtlMs: number;
 }
 
 export interface RegisterResponse {
@@ -101,9 +116,18 @@ export interface HeartbeatResponse {
 
 export interface DeregisterRequest {
   serverId: string;
+  /** Move the server's unfinished rooms to other servers now (rolling deploy). */
+  handOver: boolean;
 }
 
 export interface DeregisterResponse {
+  /**
+   * With hand_over: rooms moved to other servers, rooms ended because they could not be moved
+   * (END_REASON_SERVER_LOST), and rooms left waiting for capacity (moved later, or ended).
+   */
+  roomsMoved: number;
+  roomsEnded: number;
+  roomsWaiting: number;
 }
 
 export interface PlayerScore {
@@ -131,7 +155,7 @@ export interface ReportRoomEndedResponse {
 }
 
 function createBaseRegisterRequest(): RegisterRequest {
-  return { addr: "", capacity: 0 };
+  return { addr: "", capacity: 0, checkpointTtlMs: 0 };
 }
 
 export const RegisterRequest: MessageFns<RegisterRequest> = {
@@ -141,6 +165,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     }
     if (message.capacity !== 0) {
       writer.uint32(16).int32(message.capacity);
+    }
+    if (message.checkpointTtlMs !== 0) {
+      writer.uint32(24).int32(message.checkpointTtlMs);
     }
     return writer;
   },
@@ -174,6 +201,14 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
             message.capacity = reader.int32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.checkpointTtlMs = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -190,6 +225,11 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     return {
       addr: isSet(object.addr) ? globalThis.String(object.addr) : "",
       capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      checkpointTtlMs: isSet(object.checkpointTtlMs)
+        ? globalThis.Number(object.checkpointTtlMs)
+        : isSet(object.checkpoint_ttl_ms)
+        ? globalThis.Number(object.checkpoint_ttl_ms)
+        : 0,
     };
   },
 
@@ -201,6 +241,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     if (message.capacity !== 0) {
       obj.capacity = Math.round(message.capacity);
     }
+    if (message.checkpointTtlMs !== 0) {
+      obj.checkpointTtlMs = Math.round(message.checkpointTtlMs);
+    }
     return obj;
   },
 
@@ -211,6 +254,7 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     const message = createBaseRegisterRequest();
     message.addr = object.addr ?? "";
     message.capacity = object.capacity ?? 0;
+    message.checkpointTtlMs = object.checkpointTtlMs ?? 0;
     return message;
   },
 };
@@ -551,13 +595,16 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
 };
 
 function createBaseDeregisterRequest(): DeregisterRequest {
-  return { serverId: "" };
+  return { serverId: "", handOver: false };
 }
 
 export const DeregisterRequest: MessageFns<DeregisterRequest> = {
   encode(message: DeregisterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.serverId !== "") {
       writer.uint32(10).string(message.serverId);
+    }
+    if (message.handOver !== false) {
+      writer.uint32(16).bool(message.handOver);
     }
     return writer;
   },
@@ -583,6 +630,14 @@ export const DeregisterRequest: MessageFns<DeregisterRequest> = {
             message.serverId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.handOver = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -602,6 +657,11 @@ export const DeregisterRequest: MessageFns<DeregisterRequest> = {
         : isSet(object.server_id)
         ? globalThis.String(object.server_id)
         : "",
+      handOver: isSet(object.handOver)
+        ? globalThis.Boolean(object.handOver)
+        : isSet(object.hand_over)
+        ? globalThis.Boolean(object.hand_over)
+        : false,
     };
   },
 
@@ -609,6 +669,9 @@ export const DeregisterRequest: MessageFns<DeregisterRequest> = {
     const obj: any = {};
     if (message.serverId !== "") {
       obj.serverId = message.serverId;
+    }
+    if (message.handOver !== false) {
+      obj.handOver = message.handOver;
     }
     return obj;
   },
@@ -619,16 +682,26 @@ export const DeregisterRequest: MessageFns<DeregisterRequest> = {
   fromPartial(object: DeepPartial<DeregisterRequest>): DeregisterRequest {
     const message = createBaseDeregisterRequest();
     message.serverId = object.serverId ?? "";
+    message.handOver = object.handOver ?? false;
     return message;
   },
 };
 
 function createBaseDeregisterResponse(): DeregisterResponse {
-  return {};
+  return { roomsMoved: 0, roomsEnded: 0, roomsWaiting: 0 };
 }
 
 export const DeregisterResponse: MessageFns<DeregisterResponse> = {
-  encode(_: DeregisterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: DeregisterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomsMoved !== 0) {
+      writer.uint32(8).int32(message.roomsMoved);
+    }
+    if (message.roomsEnded !== 0) {
+      writer.uint32(16).int32(message.roomsEnded);
+    }
+    if (message.roomsWaiting !== 0) {
+      writer.uint32(24).int32(message.roomsWaiting);
+    }
     return writer;
   },
 
@@ -645,6 +718,30 @@ export const DeregisterResponse: MessageFns<DeregisterResponse> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.roomsMoved = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.roomsEnded = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.roomsWaiting = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -657,20 +754,48 @@ export const DeregisterResponse: MessageFns<DeregisterResponse> = {
     }
   },
 
-  fromJSON(_: any): DeregisterResponse {
-    return {};
+  fromJSON(object: any): DeregisterResponse {
+    return {
+      roomsMoved: isSet(object.roomsMoved)
+        ? globalThis.Number(object.roomsMoved)
+        : isSet(object.rooms_moved)
+        ? globalThis.Number(object.rooms_moved)
+        : 0,
+      roomsEnded: isSet(object.roomsEnded)
+        ? globalThis.Number(object.roomsEnded)
+        : isSet(object.rooms_ended)
+        ? globalThis.Number(object.rooms_ended)
+        : 0,
+      roomsWaiting: isSet(object.roomsWaiting)
+        ? globalThis.Number(object.roomsWaiting)
+        : isSet(object.rooms_waiting)
+        ? globalThis.Number(object.rooms_waiting)
+        : 0,
+    };
   },
 
-  toJSON(_: DeregisterResponse): unknown {
+  toJSON(message: DeregisterResponse): unknown {
     const obj: any = {};
+    if (message.roomsMoved !== 0) {
+      obj.roomsMoved = Math.round(message.roomsMoved);
+    }
+    if (message.roomsEnded !== 0) {
+      obj.roomsEnded = Math.round(message.roomsEnded);
+    }
+    if (message.roomsWaiting !== 0) {
+      obj.roomsWaiting = Math.round(message.roomsWaiting);
+    }
     return obj;
   },
 
   create(base?: DeepPartial<DeregisterResponse>): DeregisterResponse {
     return DeregisterResponse.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<DeregisterResponse>): DeregisterResponse {
+  fromPartial(object: DeepPartial<DeregisterResponse>): DeregisterResponse {
     const message = createBaseDeregisterResponse();
+    message.roomsMoved = object.roomsMoved ?? 0;
+    message.roomsEnded = object.roomsEnded ?? 0;
+    message.roomsWaiting = object.roomsWaiting ?? 0;
     return message;
   },
 };
@@ -1072,8 +1197,10 @@ export type RoomRegistryService = typeof RoomRegistryService;
 export const RoomRegistryService = {
   /**
    * Register adds a room server to the live set and returns its lease id. A server that restarts on
-   * the same address registers again and keeps the rooms assigned to that address.
-   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000).
+   * the same address registers again and keeps the rooms still assigned to that address (rooms moved
+   * away while it was gone stay moved).
+   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000), FAILED_PRECONDITION
+   * (checkpoint_ttl_ms too short to outlive a failover: the message names the settings).
    */
   register: {
     path: "/mini.room.v1.RoomRegistry/Register" as const,
@@ -1085,8 +1212,10 @@ export const RoomRegistryService = {
     responseDeserialize: (value: Buffer): RegisterResponse => RegisterResponse.decode(value),
   },
   /**
-   * Heartbeat reports load and renews the lease; a server silent past the lease TTL leaves the live set.
-   * Errors: NOT_FOUND (lease unknown or expired: register again).
+   * Heartbeat reports load and renews the lease; a server silent past the lease TTL leaves the live set
+   * and its unfinished rooms move to other servers (failover).
+   * Errors: NOT_FOUND (lease unknown, expired or revoked: register again; rooms moved away are not
+   * this server's any more).
    */
   heartbeat: {
     path: "/mini.room.v1.RoomRegistry/Heartbeat" as const,
@@ -1099,6 +1228,8 @@ export const RoomRegistryService = {
   },
   /**
    * Deregister drains the server: no new rooms go to it; its running rooms may still report their end.
+   * With hand_over, its unfinished rooms move to other servers at once (the server has written their
+   * final checkpoints and stopped them) and the response counts them.
    * Errors: NOT_FOUND (lease unknown).
    */
   deregister: {
@@ -1132,17 +1263,23 @@ export const RoomRegistryService = {
 export interface RoomRegistryServer extends UntypedServiceImplementation {
   /**
    * Register adds a room server to the live set and returns its lease id. A server that restarts on
-   * the same address registers again and keeps the rooms assigned to that address.
-   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000).
+   * the same address registers again and keeps the rooms still assigned to that address (rooms moved
+   * away while it was gone stay moved).
+   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000), FAILED_PRECONDITION
+   * (checkpoint_ttl_ms too short to outlive a failover: the message names the settings).
    */
   register: handleUnaryCall<RegisterRequest, RegisterResponse>;
   /**
-   * Heartbeat reports load and renews the lease; a server silent past the lease TTL leaves the live set.
-   * Errors: NOT_FOUND (lease unknown or expired: register again).
+   * Heartbeat reports load and renews the lease; a server silent past the lease TTL leaves the live set
+   * and its unfinished rooms move to other servers (failover).
+   * Errors: NOT_FOUND (lease unknown, expired or revoked: register again; rooms moved away are not
+   * this server's any more).
    */
   heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
   /**
    * Deregister drains the server: no new rooms go to it; its running rooms may still report their end.
+   * With hand_over, its unfinished rooms move to other servers at once (the server has written their
+   * final checkpoints and stopped them) and the response counts them.
    * Errors: NOT_FOUND (lease unknown).
    */
   deregister: handleUnaryCall<DeregisterRequest, DeregisterResponse>;
@@ -1158,8 +1295,10 @@ export interface RoomRegistryServer extends UntypedServiceImplementation {
 export interface RoomRegistryClient extends Client {
   /**
    * Register adds a room server to the live set and returns its lease id. A server that restarts on
-   * the same address registers again and keeps the rooms assigned to that address.
-   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000).
+   * the same address registers again and keeps the rooms still assigned to that address (rooms moved
+   * away while it was gone stay moved).
+   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000), FAILED_PRECONDITION
+   * (checkpoint_ttl_ms too short to outlive a failover: the message names the settings).
    */
   register(
     request: RegisterRequest,
@@ -1177,8 +1316,10 @@ export interface RoomRegistryClient extends Client {
     callback: (error: ServiceError | null, response: RegisterResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Heartbeat reports load and renews the lease; a server silent past the lease TTL leaves the live set.
-   * Errors: NOT_FOUND (lease unknown or expired: register again).
+   * Heartbeat reports load and renews the lease; a server silent past the lease TTL leaves the live set
+   * and its unfinished rooms move to other servers (failover).
+   * Errors: NOT_FOUND (lease unknown, expired or revoked: register again; rooms moved away are not
+   * this server's any more).
    */
   heartbeat(
     request: HeartbeatRequest,
@@ -1197,6 +1338,8 @@ export interface RoomRegistryClient extends Client {
   ): ClientUnaryCall;
   /**
    * Deregister drains the server: no new rooms go to it; its running rooms may still report their end.
+   * With hand_over, its unfinished rooms move to other servers at once (the server has written their
+   * final checkpoints and stopped them) and the response counts them.
    * Errors: NOT_FOUND (lease unknown).
    */
   deregister(

@@ -177,6 +177,12 @@ export interface WorldState {
   /** Set once ended; SLOT_UNSPECIFIED when nobody won. */
   winner: Slot;
   endReason: EndReason;
+  /**
+   * The Matcher's placement epoch of the room on the server that wrote this checkpoint
+   * (room:<id>:info epoch; increments with every move). A write whose placement is not the room's
+   * current one is refused: that is what fences a server the room was moved away from.
+   */
+  placementEpoch: number;
 }
 
 function createBaseBallState(): BallState {
@@ -473,6 +479,7 @@ function createBaseWorldState(): WorldState {
     pausedAtTick: 0,
     winner: 0,
     endReason: 0,
+    placementEpoch: 0,
   };
 }
 
@@ -519,6 +526,9 @@ export const WorldState: MessageFns<WorldState> = {
     }
     if (message.endReason !== 0) {
       writer.uint32(112).int32(message.endReason);
+    }
+    if (message.placementEpoch !== 0) {
+      writer.uint32(120).uint64(message.placementEpoch);
     }
     return writer;
   },
@@ -648,6 +658,14 @@ export const WorldState: MessageFns<WorldState> = {
             message.endReason = reader.int32() as any;
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.placementEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -700,6 +718,11 @@ export const WorldState: MessageFns<WorldState> = {
         : isSet(object.end_reason)
         ? endReasonFromJSON(object.end_reason)
         : 0,
+      placementEpoch: isSet(object.placementEpoch)
+        ? globalThis.Number(object.placementEpoch)
+        : isSet(object.placement_epoch)
+        ? globalThis.Number(object.placement_epoch)
+        : 0,
     };
   },
 
@@ -747,6 +770,9 @@ export const WorldState: MessageFns<WorldState> = {
     if (message.endReason !== 0) {
       obj.endReason = endReasonToJSON(message.endReason);
     }
+    if (message.placementEpoch !== 0) {
+      obj.placementEpoch = Math.round(message.placementEpoch);
+    }
     return obj;
   },
 
@@ -773,6 +799,7 @@ export const WorldState: MessageFns<WorldState> = {
     message.pausedAtTick = object.pausedAtTick ?? 0;
     message.winner = object.winner ?? 0;
     message.endReason = object.endReason ?? 0;
+    message.placementEpoch = object.placementEpoch ?? 0;
     return message;
   },
 };

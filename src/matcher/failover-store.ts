@@ -1,0 +1,99 @@
+import type { Redis } from 'ioredis';
+import { EndReason, endReasonToJSON } from '../gen/mini/room/v1/registry.js';
+import type { Keys } from '../shared/redis/keys.js';
+import { runScript } from '../shared/redis/scripts.js';
+
+/** What one move-rooms call did for a server. */
+export interface MoveReport {
+  /** False when the server turned out to be alive (or not the draining lease named): nothing changed. */
+  gone: boolean;
+  moved: { roomId: string; addr: string }[];
+  /** Rooms ended as END_REASON_SERVER_LOST (no checkpoint left, or no capacity for too long). */
+  ended: number;
+  /** Rooms waiting for a server with free capacity. */
+  waiting: number;
+  /** Rooms still listed for the server (waiting, or past this call's limit). */
+  remaining: number;
+}
+
+/** What a player's unreachable report led to (report-unreachable.lua). */
+export interface UnreachableVerdict {
+  kind: (typeof verdictOfCode)[number];
+  /** The room's server ('' when not_current). */
+  addr: string;
+  /** With server_on_time and revoked: the server's last heartbeat (ms). */
+  lastHeartbeatMs: number;
+}
+
+const verdictOfCode = ['not_current', 'noted', 'server_on_time', 'revoked', 'already_gone'] as const;
+
+/** TTLs and limits of moving rooms. */
+export interface FailoverLimits {
+  roomMapSec: number;
+  outcomeSec: number;
+  endedRoomSec: number;
+  /** Longest a room waits for a server with free capacity before it is ended. */
+  maxWaitMs: number;
+  /** Most rooms one script call handles, so that one call never holds Redis for long. */
+  roomsPerCall: number;
+}
+
+/** Finding lost room servers and moving their rooms, each step one Lua script. */
+export class FailoverStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly limits: FailoverLimits,
+  ) {}
+
+  /** Servers whose last heartbeat is older than the cut-off (their lease may have lapsed), with that heartbeat. */
+  async silentSince(cutoffMs: number): Promise<{ addr: string; lastHeartbeatMs: number }[]> {
+    const flat = await this.redis.zrangebyscore(this.keys.roomServersSeen(), '-inf', cutoffMs, 'WITHSCORES');
+    const silent: { addr: string; lastHeartbeatMs: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) silent.push({ addr: flat[i]!, lastHeartbeatMs: Number(flat[i + 1]) });
+    return silent;
+  }
+
+  /**
+   * Moves (up to a call's limit) the rooms of a server whose lease is gone, or of a draining server
+   * handing over (`handOverServerId`); see move-rooms.lua.
+   */
+  async moveRooms(addr: string, nowMs: number, handOverServerId = ''): Promise<MoveReport> {
+    const k = this.keys;
+    const { limits } = this;
+    const reply = (await runScript(
+      this.redis,
+      'move-rooms',
+      [k.roomServerRooms(addr), k.roomServerLoad(), k.roomServersSeen(), k.roomResults(), k.roomServer(addr)],
+      [
+        k.prefix,
+        addr,
+        handOverServerId,
+        nowMs,
+        limits.roomMapSec,
+        limits.outcomeSec,
+        k.ticketEvents(),
+        limits.endedRoomSec,
+        limits.maxWaitMs,
+        limits.roomsPerCall,
+        endReasonToJSON(EndReason.END_REASON_SERVER_LOST),
+      ],
+    )) as (number | string)[];
+    const moved: MoveReport['moved'] = [];
+    for (let i = 5; i + 1 < reply.length; i += 2) moved.push({ roomId: String(reply[i]), addr: String(reply[i + 1]) });
+    const [gone, , ended, waiting, remaining] = reply.slice(0, 5).map(Number);
+    return { gone: gone === 1, moved, ended: ended ?? 0, waiting: waiting ?? 0, remaining: remaining ?? 0 };
+  }
+
+  /** Records a player's report that their room's server is unreachable; see report-unreachable.lua. */
+  async reportUnreachable(playerId: string, roomId: string, nowMs: number, lateAfterMs: number, reportTtlMs: number): Promise<UnreachableVerdict> {
+    const k = this.keys;
+    const [code, addr, lastHeartbeatMs] = (await runScript(
+      this.redis,
+      'report-unreachable',
+      [k.roomMap(playerId), k.roomInfo(roomId), k.roomUnreachable(roomId), k.roomServerLoad()],
+      [k.prefix, playerId, roomId, nowMs, lateAfterMs, reportTtlMs],
+    )) as [number, string, string | number];
+    return { kind: verdictOfCode[code] ?? 'not_current', addr, lastHeartbeatMs: Number(lastHeartbeatMs) };
+  }
+}
