@@ -28,6 +28,8 @@ export interface AttachOptions extends RoomLinkOptions {
 /** Who may stop an attach, the error its deadline gives, and a hook for each fetched assignment. */
 export interface AttachControl {
   controller: AbortController;
+  /** On a reconnect: the game's room. An assignment to another room means that game is over for this player. */
+  roomId?: string;
   signal?: AbortSignal;
   timeoutKind: 'connect_timeout' | 'reconnect_failed';
   onAssigned(assignment: Assignment): void;
@@ -56,7 +58,7 @@ export async function attachToRoom(
     for (let attempt = 0; ; attempt++) {
       if (!assignment) {
         assignment = await source.getAssignment(signal);
-        if (!assignment) return { reason: 'assignment_gone', result: undefined };
+        if (!assignment || (control.roomId !== undefined && assignment.roomId !== control.roomId)) return { reason: 'assignment_gone', result: undefined };
         control.onAssigned(assignment);
       }
       try {

@@ -30,6 +30,8 @@ export class GameClient extends EventEmitter<GameClientEvents> {
   private attempt: AbortController | undefined;
   private direction: Direction = 0;
   private over = false;
+  /** The game's room, once connected: a reconnect only ever goes back to it. */
+  private roomId: string | undefined;
   private pendingReconnect: { reason: ReconnectReason; sinceMs: number } | undefined;
   private lastPhase = RoomPhase.ROOM_PHASE_UNSPECIFIED;
   private readonly seenEvents = new Set<string>();
@@ -103,7 +105,7 @@ export class GameClient extends EventEmitter<GameClientEvents> {
     this.link?.drop();
     this.link = undefined;
     this.emit('reconnecting', { reason });
-    this.attach(undefined, undefined, 'reconnect_failed').then(
+    this.attach(undefined, undefined, 'reconnect_failed', this.roomId).then(
       (outcome) => ('reason' in outcome ? this.finish(outcome) : this.adopt(outcome)),
       (err: unknown) => {
         if (this.pendingReconnect === pending) this.pendingReconnect = undefined;
@@ -113,12 +115,12 @@ export class GameClient extends EventEmitter<GameClientEvents> {
     );
   }
 
-  private async attach(first: Assignment | undefined, signal: AbortSignal | undefined, timeoutKind: 'connect_timeout' | 'reconnect_failed') {
+  private async attach(first: Assignment | undefined, signal: AbortSignal | undefined, timeoutKind: 'connect_timeout' | 'reconnect_failed', roomId?: string) {
     const controller = new AbortController();
     this.attempt = controller;
     try {
       const onAssigned = (a: Assignment): boolean => this.emit('assigned', a);
-      return await attachToRoom(this.matchmaking, first, this.options, { controller, signal, timeoutKind, onAssigned });
+      return await attachToRoom(this.matchmaking, first, this.options, { controller, signal, timeoutKind, onAssigned, roomId });
     } finally {
       if (this.attempt === controller) this.attempt = undefined;
     }
@@ -126,6 +128,7 @@ export class GameClient extends EventEmitter<GameClientEvents> {
 
   private adopt(link: RoomLink): Welcome {
     this.link = link;
+    this.roomId = link.welcome.roomId;
     link.setDirection(this.direction);
     link.on('snapshot', (snapshot) => this.onSnapshot(snapshot));
     link.on('event', (event) => this.onEvent(event));

@@ -7,7 +7,7 @@ import type { ClientError } from './errors.js';
 export interface GameOver {
   /**
    * `game_ended`: the room said so (GAME_ENDED, or it went quiet after an ENDED snapshot);
-   * `assignment_gone`: on reconnect the Matcher had no assignment (NOT_FOUND) any more;
+   * `assignment_gone`: on reconnect the Matcher had no assignment (NOT_FOUND) any more, or one for another room;
    * `room_gone`: the room refused the connect because the room is over or not there.
    */
   reason: 'game_ended' | 'assignment_gone' | 'room_gone';

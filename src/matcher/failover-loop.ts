@@ -27,6 +27,12 @@ export class FailoverLoop {
   private running: Promise<void> | undefined;
   private stopped = true;
   private redisDownLogged = false;
+  /**
+   * Sweeps move nothing before this (ms): for a lease TTL after this replica starts and after Redis
+   * comes back. A lapsed lease then may only mean that no Matcher or no Redis could take heartbeats
+   * (the room servers register again within a few seconds), not that the server is gone.
+   */
+  private quietUntilMs = 0;
 
   constructor(
     private readonly store: FailoverStore,
@@ -38,6 +44,7 @@ export class FailoverLoop {
 
   start(): void {
     this.stopped = false;
+    this.quietUntilMs = this.now() + this.options.leaseTtlMs;
     this.schedule();
   }
 
@@ -47,8 +54,9 @@ export class FailoverLoop {
     await this.running;
   }
 
-  /** One look for lost servers, moving the rooms of each. */
+  /** One look for lost servers, moving the rooms of each (nothing during the quiet period). */
   async sweep(): Promise<void> {
+    if (this.now() < this.quietUntilMs) return;
     const silent = await this.store.silentSince(this.now() - this.options.leaseTtlMs);
     for (const { addr, lastHeartbeatMs } of silent) await this.moveServer(addr, 'lease_lost', lastHeartbeatMs);
   }
@@ -113,5 +121,7 @@ export class FailoverLoop {
       this.redisDownLogged = true;
       this.log.warn({ err: (err as Error).message }, 'failover paused: redis unavailable');
     }
+    // Heartbeats could not land meanwhile: give the room servers a lease TTL to renew before moving anything.
+    if (isRedisUnavailable(err)) this.quietUntilMs = this.now() + this.options.leaseTtlMs;
   }
 }

@@ -30,6 +30,7 @@ export class FailoverMetrics {
     for (const cause of moveCauses) {
       this.moves.inc({ cause }, 0);
       this.unmovable.inc({ cause }, 0);
+      this.delay.zero({ cause });
     }
   }
 

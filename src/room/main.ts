@@ -59,8 +59,7 @@ runMain(async () => {
   countRedisErrors(redis, 'room', registry);
   const host = new RoomHost({ rules, send, stats, log, owner, newConnectionId: randomConnectionId });
   const movedAway = (roomId: string): void => {
-    host.evict(roomId);
-    stats.roomMovedAway();
+    if (host.evict(roomId)) stats.roomMovedAway();
   };
   const checkpointOptions = { addr: publicAddr, ttlMs: config.checkpointTtlSec * 1000, onMovedAway: movedAway };
   const writer = new CheckpointWriter(redis, keys, checkpointOptions, stats, log);

@@ -126,23 +126,20 @@ export class RoomHost {
   /**
    * Drops a room from memory and tells its players it moved (ROOM_MOVED: ask the Matcher where it
    * is). Used when the room is another server's now (a refused write), when it was handed over at
-   * a drain, and when its tick threw (the players come back to its checkpoint).
+   * a drain, and when its tick threw (the players come back to its checkpoint). False when it was
+   * not hosted here.
    */
-  evict(roomId: string): void {
+  evict(roomId: string): boolean {
     const session = this.rooms.get(roomId);
-    const moved = eventPacket(RoomEventKind.ROOM_EVENT_KIND_ROOM_MOVED, Slot.SLOT_UNSPECIFIED, session?.world.tick ?? 0);
+    if (!session) return false;
+    const moved = eventPacket(RoomEventKind.ROOM_EVENT_KIND_ROOM_MOVED, Slot.SLOT_UNSPECIFIED, session.world.tick);
     for (const seat of this.seats.of(roomId)) {
       // Twice: a lost datagram would leave the player waiting for silence (1 s) instead.
       this.deps.send(seat.peer, moved);
       this.deps.send(seat.peer, moved);
       this.seats.release(seat);
     }
-    this.rooms.delete(roomId);
-  }
-
-  /** Ids of the rooms in memory. */
-  roomIds(): string[] {
-    return [...this.rooms.keys()];
+    return this.rooms.delete(roomId);
   }
 
   /** The worlds of the rooms still being played, for the final checkpoints at shutdown. */

@@ -5,7 +5,7 @@ import type { AuthenticateDeviceResponse } from '../../src/gen/mini/session/v1/s
 import { chaseBall } from '../../src/client/bot.js';
 import { grpcCodeOf, type ClientError } from '../../src/client/errors.js';
 import { GameClient } from '../../src/client/game-client.js';
-import type { Reconnected } from '../../src/client/game-events.js';
+import type { GameOver, Reconnected } from '../../src/client/game-events.js';
 import { MatchmakingClient } from '../../src/client/matchmaking.js';
 
 /** One snapshot as a player saw it: its tick, when it arrived (performance.now) and the scores. */
@@ -41,7 +41,10 @@ export class LibraryPlayer {
   session: AuthenticateDeviceResponse | undefined;
   readonly assignments: Assignment[] = [];
   readonly welcomes: Welcome[] = [];
+  /** For each welcome, how many snapshots had been seen before it: the snapshots of that connection start there. */
+  readonly welcomedAfterTicks: number[] = [];
   readonly ticks: SeenTick[] = [];
+  readonly overs: GameOver[] = [];
   readonly retries: SeenRetry[] = [];
   readonly reconnects: Reconnected[] = [];
   readonly errors: ClientError[] = [];
@@ -54,7 +57,11 @@ export class LibraryPlayer {
     this.matchmaking = new MatchmakingClient(matcherTarget, { onRetry });
     this.game = new GameClient(this.matchmaking);
     this.game.on('assigned', (a) => this.assignments.push(a));
-    this.game.on('connected', (w) => this.welcomes.push(w));
+    this.game.on('connected', (w) => {
+      this.welcomes.push(w);
+      this.welcomedAfterTicks.push(this.ticks.length);
+    });
+    this.game.on('ended', (over) => this.overs.push(over));
     this.game.on('reconnected', (r) => this.reconnects.push(r));
     this.game.on('error', (e) => this.errors.push(e));
     this.game.on('snapshot', (s) => this.onSnapshot(s));
@@ -83,6 +90,16 @@ export class LibraryPlayer {
 
   get lastTick(): SeenTick | undefined {
     return this.ticks.at(-1);
+  }
+
+  /** The snapshots of the latest connection (after its Welcome). */
+  get ticksOfLastConnection(): SeenTick[] {
+    return this.ticks.slice(this.welcomedAfterTicks.at(-1) ?? 0);
+  }
+
+  /** The room address of the latest assignment the player was given. */
+  get roomAddr(): string | undefined {
+    return this.assignments.at(-1)?.roomAddr;
   }
 
   /** Snapshots seen since (and including) the first one at or past `tick`. */
