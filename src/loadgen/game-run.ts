@@ -132,8 +132,9 @@ export class GameRun {
 
   private onReconnecting(reason: ReconnectReason): void {
     this.state = 'reconnecting';
-    // 'requested' is the reconnect after our own cut (already pending); 'silence' is the client's own.
-    if (this.pending || reason !== 'silence') return;
+    // 'requested' is the reconnect after our own cut (already pending); 'silence' and 'moved' (the room
+    // moved to another server) are the client's own. A moved game that finishes still counts as completed.
+    if (this.pending || reason === 'requested') return;
     this.pending = { cause: 'spontaneous', cutAtMs: performance.now() };
     this.metrics.reconnectAttempted('spontaneous');
   }

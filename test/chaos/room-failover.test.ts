@@ -60,6 +60,9 @@ describe('chaos: a room server lost for good (SIGKILL, real processes)', functio
     expect(await system.check.exists(`room_server:${victim.address}:rooms`)).to.equal(0);
     expect(await system.check.zscore('room_servers:seen', victim.address), 'the lost server is forgotten').to.equal(null);
     expect(await scrapeMetric(system.matcher, 'room_ended_unmovable_total', { cause: 'lease_lost' })).to.equal(0);
+    const survivorRooms = system.rooms.filter((r) => r !== victim);
+    const restores = await Promise.all(survivorRooms.map((r) => scrapeMetric(r, 'checkpoint_restore_duration_seconds_count')));
+    expect(restores.reduce((a, b) => a! + b!, 0), 'each moved game restored once, and timed').to.equal(20);
     const moved = ['lease_lost', 'reported'].map((cause) => scrapeMetric(system.matcher, 'room_moves_total', { cause }));
     expect((await Promise.all(moved)).reduce((a, b) => a! + b!, 0)).to.equal(20);
 

@@ -113,12 +113,13 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
       ['POST', '/match/dequeue'],
       ['GET', '/match/status'],
       ['GET', '/match/watch'],
+      ['POST', '/match/unreachable'],
       ['DELETE', '/session'],
     ];
 
     for (const [method, path] of authenticated) {
       it(`${method} ${path} without a token or with a garbage token is 401`, async () => {
-        const json = method === 'POST' ? { mmr: 1200 } : undefined;
+        const json = method === 'POST' ? { mmr: 1200, room_id: 'r' } : undefined;
         for (const token of [undefined, 'garbage-token']) {
           const res = await fx.call(method, path, { token, json });
           expect(res.status, `token ${token}`).to.equal(401);
@@ -170,6 +171,9 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
       ['device_id 5', '/session', { json: { device_id: 5 } }],
       ['missing device_id', '/session', { json: {} }],
       ['a non-JSON body', '/session', { rawBody: 'device_id=abc' }],
+      ['missing room_id', '/match/unreachable', { json: {} }],
+      ['room_id 5', '/match/unreachable', { json: { room_id: 5 } }],
+      ['room_id with spaces', '/match/unreachable', { json: { room_id: 'not a room' } }],
     ];
 
     for (const [what, path, body] of cases) {
@@ -202,6 +206,24 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
       expect(form.status).to.equal(415);
       expect(form.body?.error).to.match(/application\/json/);
     });
+  });
+
+  it('POST /match/unreachable takes a report for the player’s own room only: one report moves nothing', async () => {
+    const a = await fx.player();
+    const b = await fx.player();
+    await enqueue(a.token, 61000);
+    await enqueue(b.token, 61000);
+    const assigned = await eventually('assigned', async () => {
+      const res = await status(a.token);
+      return res.status === 200 ? res.body! : undefined;
+    });
+    const report = await fx.call('POST', '/match/unreachable', { token: a.token, json: { room_id: assigned.room_id } });
+    expect(report.status).to.equal(200);
+    expect(report.body).to.deep.equal({ server_replaced: false });
+    expect((await status(a.token)).body).to.include({ room_id: assigned.room_id, room_addr: serverAddr, room_epoch: 0 });
+    const otherRoom = await fx.call('POST', '/match/unreachable', { token: a.token, json: { room_id: '0e5a5f3c-0000-4000-8000-000000000000' } });
+    expect(otherRoom.status).to.equal(409);
+    expect(otherRoom.body).to.include({ code: 'FAILED_PRECONDITION' });
   });
 
   it('unknown routes are 404 JSON', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { status } from '@grpc/grpc-js';
 import { EndReason } from '../../src/gen/mini/room/v1/registry.js';
 import { TicketStatus } from '../../src/gen/mini/matcher/v1/matcher.js';
-import { registryAuth } from '../support/grpc-clients.js';
+import { bearer, registryAuth } from '../support/grpc-clients.js';
 import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
 
@@ -131,6 +131,51 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
     const next = await matchPair(2500);
     expect(next.addr).to.equal('127.0.0.1:7009');
     expect(await fx.clients.reportRoomEnded({ serverId: draining, roomId, result: undefined }, registryAuth())).to.deep.equal({ ended: true });
+  });
+
+  it('refuses a room server whose checkpoints would not outlive a failover, naming the settings', async () => {
+    // Lease 1.5 s + failover sweep 0.5 s + 5 s for the players: checkpoints must live at least 7 s.
+    const refused = await expectStatus(fx.clients.register({ addr: '127.0.0.1:7011', capacity: 1, checkpointTtlMs: 6999 }, registryAuth()), status.FAILED_PRECONDITION);
+    expect(refused.details).to.include('ROOM_CHECKPOINT_TTL_SEC').and.include('ROOM_SERVER_LEASE_TTL_MS').and.include('7 s');
+    await fx.clients.register({ addr: '127.0.0.1:7011', capacity: 1, checkpointTtlMs: 7000 }, registryAuth());
+  });
+
+  it('Deregister with hand_over moves the running rooms to another live server at once', async () => {
+    const draining = await fx.roomServer('127.0.0.1:7012', 5);
+    const { roomId, a } = await matchPair(1800);
+    await fx.roomServer('127.0.0.1:7013', 5);
+    expect(await fx.clients.deregister({ serverId: draining, handOver: true }, registryAuth())).to.deep.equal({ roomsMoved: 1, roomsEnded: 0, roomsWaiting: 0 });
+    const { assignment } = await fx.clients.getAssignment({}, a.auth);
+    expect(assignment).to.include({ roomId, roomAddr: '127.0.0.1:7013', roomEpoch: 1 });
+  });
+
+  it('moves a room early only when both its players report its server and the server is late', async () => {
+    const registeredAt = Date.now();
+    const silent = await fx.roomServer('127.0.0.1:7014', 5);
+    const { roomId, a, b } = await matchPair(2200);
+    await expectStatus(fx.clients.reportRoomUnreachable({ roomId: 'not a room id' }, a.auth), status.INVALID_ARGUMENT);
+    await expectStatus(fx.clients.reportRoomUnreachable({ roomId: '8d1c0f4e-0000-4000-8000-000000000000' }, a.auth), status.FAILED_PRECONDITION);
+    await expectStatus(fx.clients.reportRoomUnreachable({ roomId }, bearer('no-such-session')), status.UNAUTHENTICATED);
+    // One player alone, however often and however late the server: never enough.
+    await eventually('the server late (two heartbeat intervals)', async () => {
+      expect(await fx.clients.reportRoomUnreachable({ roomId }, a.auth)).to.deep.equal({ serverReplaced: false });
+      return Date.now() - registeredAt > 1100;
+    });
+    expect((await fx.clients.getAssignment({}, a.auth)).assignment?.roomAddr).to.equal('127.0.0.1:7014');
+    await fx.roomServer('127.0.0.1:7015', 5);
+    // (Had the lease lapsed meanwhile, the report finds it gone: replaced either way.)
+    expect(await fx.clients.reportRoomUnreachable({ roomId }, b.auth)).to.deep.equal({ serverReplaced: true });
+    for (const player of [a, b]) {
+      const moved = await eventually('the room on the other server', async () => {
+        const { assignment } = await fx.clients.getAssignment({}, player.auth);
+        return assignment?.roomAddr === '127.0.0.1:7015' ? assignment : undefined;
+      });
+      expect(moved).to.include({ roomId, roomEpoch: 1 });
+    }
+    await expectStatus(
+      fx.clients.heartbeat({ serverId: silent, activeRooms: 1, players: 0, tickRate: 60, tickDurationP99Ms: 1 }, registryAuth()),
+      status.NOT_FOUND,
+    );
   });
 
   it('validates registry input', async () => {

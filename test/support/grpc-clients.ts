@@ -21,6 +21,7 @@ export function connect(address: string) {
     enqueue: promiseUnary(matcher, matcher.enqueue, deadlineMs),
     dequeue: promiseUnary(matcher, matcher.dequeue, deadlineMs),
     getAssignment: promiseUnary(matcher, matcher.getAssignment, deadlineMs),
+    reportRoomUnreachable: promiseUnary(matcher, matcher.reportRoomUnreachable, deadlineMs),
     register: promiseUnary(registry, registry.register, deadlineMs),
     heartbeat: promiseUnary(registry, registry.heartbeat, deadlineMs),
     deregister: promiseUnary(registry, registry.deregister, deadlineMs),
