@@ -58,7 +58,7 @@ describe('chaos: a room server SIGKILLed (real processes)', function () {
     return udp;
   };
 
-  it('leaves the live set within the lease; new matches go to the survivor; players queued without capacity are matched later', async () => {
+  it('leaves the live set within the lease; its room moves to the survivor; players queued without capacity are matched later', async () => {
     const check = redis.client();
     stack.add({ stop: () => check.disconnect() });
     // Least loaded: the first two rooms go one to each server, so the victim is in the live set.
@@ -66,6 +66,7 @@ describe('chaos: a room server SIGKILLed (real processes)', function () {
     const firstRooms = await Promise.all(firstPairs.map(([a]) => assignment(a)));
     expect(new Set(firstRooms.map((a) => a.roomAddr))).to.deep.equal(new Set([victim.address, survivor.address]));
     const survivorPair = firstPairs[firstRooms.findIndex((a) => a.roomAddr === survivor.address)]!;
+    const victimPair = firstPairs[firstRooms.findIndex((a) => a.roomAddr === victim.address)]!;
     const survivorGame = [await join(survivorPair[0]), await join(survivorPair[1])];
 
     await victim.kill();
@@ -73,11 +74,14 @@ describe('chaos: a room server SIGKILLed (real processes)', function () {
     await eventually('the victim out of the live set', async () => (await check.exists(`room_server:${victim.address}`)) === 0, leaseMs + 5000);
     expect(performance.now() - killedAt, 'ms from the kill to leaving the live set').to.be.at.most(leaseMs + expirySlackMs);
 
-    // The one free slot left is on the survivor: the next pair goes there, and it is then full.
-    const next = await queuePair();
-    const nextRoom = await assignment(next[0]);
-    expect(nextRoom.roomAddr).to.equal(survivor.address);
-    const nextGame = [await join(next[0]), await join(next[1])];
+    // The victim's room (nobody had joined it) moves to the survivor, which is then full; its players join there.
+    const moved = await eventually('the victim’s room moved', async () => {
+      const a = await assignment(victimPair[0]);
+      return a.roomAddr === survivor.address ? a : undefined;
+    });
+    expect(moved.roomEpoch).to.equal(1);
+    const movedGame = [await join(victimPair[0]), await join(victimPair[1])];
+    expect(movedGame[0]!.welcome.roomId).to.equal(moved.roomId);
 
     // No capacity anywhere (the dead server had plenty): two more pairs stay queued, none lost.
     const starvedBefore = starvedLines(matcher);
@@ -91,7 +95,7 @@ describe('chaos: a room server SIGKILLed (real processes)', function () {
 
     // Two games on the survivor end (a player leaves): their slots go to the waiting pairs.
     await survivorGame[0]!.leave();
-    await nextGame[0]!.leave();
+    await movedGame[0]!.leave();
     const later = await Promise.all(waiting.flat().map((p) => assignment(p)));
     expect(later.map((a) => a.roomAddr)).to.deep.equal(later.map(() => survivor.address));
     for (const [a, b] of waiting) {
