@@ -22,27 +22,10 @@
   skipped  = pairs not claimed because a player was no longer queued,
   unplaced = pairs not claimed because no live server had free capacity (they stay queued).
 ]]
+--- @include "live-servers"
+
 local prefix, now = ARGV[1], ARGV[2]
-
-local servers = {}
-local loads = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
-for i = 1, #loads, 2 do
-  local addr = loads[i]
-  local info = redis.call('HMGET', prefix .. 'room_server:' .. addr, 'capacity', 'status')
-  if not info[1] then
-    redis.call('ZREM', KEYS[3], addr) -- its lease ran out: no longer live
-  elseif info[2] == 'live' then
-    table.insert(servers, { addr = addr, load = tonumber(loads[i + 1]), capacity = tonumber(info[1]) })
-  end
-end
-
-local function least_loaded()
-  local best = nil
-  for _, s in ipairs(servers) do
-    if s.load < s.capacity and (best == nil or s.load < best.load) then best = s end
-  end
-  return best
-end
+local servers = live_servers(prefix, KEYS[3], '')
 
 local function assign(player, opponent, slot, room_id, addr, enqueued_at)
   local map = prefix .. 'room_map:' .. player
@@ -70,7 +53,7 @@ for i = 6, #ARGV, 5 do
   if not (scores[1] and scores[2]) or taken[left] or taken[right] or left == right then
     result[1] = result[1] + 1
   else
-    local server = least_loaded()
+    local server = least_loaded(servers)
     if server == nil then
       result[2] = result[2] + 1
     else

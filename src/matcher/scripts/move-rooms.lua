@@ -29,6 +29,7 @@
   remaining = rooms still listed for the server after this call (waiting ones and any past the limit).
 ]]
 --- @include "finish-room"
+--- @include "live-servers"
 
 local prefix, addr, handing_over, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 if handing_over == '' then
@@ -38,22 +39,7 @@ else
   if lease[1] ~= handing_over or lease[2] ~= 'draining' then return { 0, 0, 0, 0, 0 } end
 end
 
-local servers = {}
-local loads = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
-for i = 1, #loads, 2 do
-  local other = loads[i]
-  local info = redis.call('HMGET', prefix .. 'room_server:' .. other, 'capacity', 'status')
-  if other ~= addr and info[1] and info[2] == 'live' then
-    table.insert(servers, { addr = other, load = tonumber(loads[i + 1]), capacity = tonumber(info[1]), added = 0 })
-  end
-end
-local function least_loaded()
-  local best = nil
-  for _, s in ipairs(servers) do
-    if s.load < s.capacity and (best == nil or s.load < best.load) then best = s end
-  end
-  return best
-end
+local servers = live_servers(prefix, KEYS[2], addr)
 
 local lost = {
   prefix = prefix, now = ARGV[4], outcome_ttl = ARGV[6], channel = ARGV[7], reason = ARGV[11], winner = '',
@@ -71,7 +57,7 @@ for _, room_id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   else
     handled = handled + 1
     local running = info[1] == 'playing' or info[1] == 'paused'
-    local target = least_loaded()
+    local target = least_loaded(servers)
     if running and redis.call('EXISTS', prefix .. 'room:' .. room_id .. ':checkpoint') == 0 then
       finish_room(room_id, info_key, room, lost) -- its state is gone with the server
       result[3] = result[3] + 1
