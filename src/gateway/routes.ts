@@ -1,4 +1,4 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { FastifyRequest } from 'fastify';
 import { expectedPlayerHeader } from '../shared/grpc/metadata.js';
 import type { HttpServer } from './http.js';
@@ -82,11 +82,25 @@ export function registerRoutes(app: HttpServer, rpc: MatcherRpc, watches: WatchR
   app.get('/match/watch', { exposeHeadRoute: false }, (request, reply) => watches.relay(callMetadata(request), reply));
 }
 
-/** The caller's `Authorization` header (and the player id it claims, if any) as gRPC metadata. */
+/** What gRPC metadata can carry: printable ASCII (anything else makes grpc-js throw). */
+const printableAscii = /^[\x20-\x7e]*$/;
+
+/**
+ * The caller's `Authorization` header (and the player id it claims, if any) as gRPC metadata. A
+ * value metadata cannot carry is refused as the Matcher would refuse it: 401 for the token, 400 for
+ * the player id.
+ */
 function callMetadata(request: FastifyRequest, expectedPlayerId?: string): Metadata {
   const metadata = new Metadata();
   const authorization = request.headers.authorization;
+  if (authorization !== undefined && !printableAscii.test(authorization)) throw refusal(status.UNAUTHENTICATED, 'malformed Authorization header');
+  if (expectedPlayerId !== undefined && !printableAscii.test(expectedPlayerId)) throw refusal(status.INVALID_ARGUMENT, 'player_id must be printable ASCII');
   if (authorization !== undefined) metadata.set('authorization', authorization);
   if (expectedPlayerId !== undefined) metadata.set(expectedPlayerHeader, expectedPlayerId);
   return metadata;
+}
+
+/** An error shaped like a failed gRPC call, so the one status table (http-status.ts) answers it. */
+function refusal(code: status, details: string): ServiceError {
+  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { request as httpRequest } from 'node:http';
 import { GatewayFixture, type HttpResult } from '../support/gateway-fixture.js';
 import { eventually } from '../support/wait.js';
 
@@ -224,6 +225,28 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
     const otherRoom = await fx.call('POST', '/match/unreachable', { token: a.token, json: { room_id: '0e5a5f3c-0000-4000-8000-000000000000' } });
     expect(otherRoom.status).to.equal(409);
     expect(otherRoom.body).to.include({ code: 'FAILED_PRECONDITION' });
+  });
+
+  it('a header or player_id metadata cannot carry (non-ASCII) is 401 / 400, not a crash', async () => {
+    const p = await fx.player();
+    const raw = (headers: Record<string, string>, body?: string) =>
+      new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        const req = httpRequest(fx.url('/match/enqueue'), { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+        });
+        req.on('error', reject);
+        req.end(body ?? JSON.stringify({ mmr: 1200 }));
+      });
+    const badToken = await raw({ authorization: `Bearer ${p.token}\u00e9` });
+    expect(badToken.status).to.equal(401);
+    expect(badToken.body).to.include({ code: 'UNAUTHENTICATED', error: 'malformed Authorization header' });
+    const badPlayer = await raw({ authorization: `Bearer ${p.token}` }, JSON.stringify({ mmr: 1200, player_id: 'ünïcode' }));
+    expect(badPlayer.status).to.equal(400);
+    expect(badPlayer.body).to.include({ code: 'INVALID_ARGUMENT' });
+    expect((await fx.call('GET', '/healthz')).status, 'the gateway is fine').to.equal(200);
   });
 
   it('unknown routes are 404 JSON', async () => {
