@@ -33,23 +33,24 @@ async function startService(entry: string, args: string[], env: Record<string, s
 async function startAll(): Promise<void> {
   redis = await localRedis(config.redisUrl);
   const env = { REDIS_URL: redis.url, ROOM_SECRET: config.roomSecret, LOG_LEVEL: config.logLevel };
-  const matcher = await startService('src/matcher/main.ts', ['--port', String(config.matcherPort), '--metrics-port', String(config.metricsPorts.matcher)], env);
+  const host = ['--host', config.host];
+  const matcher = await startService('src/matcher/main.ts', [...host, '--port', String(config.matcherPort), '--metrics-port', String(config.metricsPorts.matcher)], env);
   const matcherTarget = `127.0.0.1:${matcher.port}`;
   const gateway = await startService(
     'src/gateway/main.ts',
-    ['--port', String(config.gatewayPort), '--matcher', matcherTarget, '--metrics-port', String(config.metricsPorts.gateway)],
+    [...host, '--port', String(config.gatewayPort), '--matcher', matcherTarget, '--metrics-port', String(config.metricsPorts.gateway)],
     env,
   );
   for (const [i, port] of config.roomPorts.entries()) {
     const metricsPort = String(config.metricsPorts.rooms[i]);
-    await startService('src/room/main.ts', ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherTarget, '--metrics-port', metricsPort], env);
+    await startService('src/room/main.ts', [...host, '--port', String(port), '--matcher', matcherTarget, '--metrics-port', metricsPort], env);
   }
   const metrics = config.metricsPorts;
   const redisNote = { given: 'from REDIS_URL', reused: 'already running, reused', started: 'started here, AOF in .data/redis' }[redis.origin];
   process.stdout.write(
     [
       '',
-      'mini-match is running:',
+      `mini-match is running (listening on ${config.host}):`,
       `  Matcher (gRPC)   127.0.0.1:${matcher.port}    grpcurl -plaintext 127.0.0.1:${matcher.port} list`,
       `  REST gateway     http://127.0.0.1:${gateway.port}`,
       `  Room servers     UDP ${config.roomPorts.map((port) => `127.0.0.1:${port}`).join(', ')}`,

@@ -91,6 +91,12 @@ describe('npm start (scripts/start-local.ts, real processes)', function () {
       body: JSON.stringify({ device_id: 'npm-start' }),
     });
     expect(response.status).to.equal(200);
+    // A development system listens on loopback only, metrics included.
+    for (const service of ['matcher', 'gateway', 'room']) {
+      const lines = system.lines.filter((line) => line.includes(`"msg":"${service} listening on`));
+      expect(lines, service).to.not.deep.equal([]);
+      for (const line of lines) expect((JSON.parse(line) as { host: string }).host, line).to.equal('127.0.0.1');
+    }
 
     system.child.kill('SIGINT');
     expect(await system.exited).to.equal(0);
