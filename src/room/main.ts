@@ -46,7 +46,11 @@ runMain(async () => {
 
   // Datagrams that arrive before the handler exists are dropped like any unknown packet.
   let onDatagram: (bytes: Buffer, peer: Peer) => void = () => {};
-  const endpoint = await UdpEndpoint.bind(config.host, config.port, (bytes, peer) => onDatagram(bytes, peer), log);
+  const endpoint = await UdpEndpoint.bind(config.host, config.port, config.udpRecvBufferBytes, (bytes, peer) => onDatagram(bytes, peer), log);
+  if (endpoint.recvBufferBytes < config.udpRecvBufferBytes) {
+    const fields = { requested_bytes: config.udpRecvBufferBytes, granted_bytes: endpoint.recvBufferBytes };
+    log.warn(fields, 'the kernel capped the UDP receive buffer (raise net.core.rmem_max): bursts may be dropped');
+  }
   const publicAddr = config.publicAddr ?? `${reachableHost(config.host)}:${endpoint.port}`;
   const metricsServer = await startMetricsServer(registry, config.host, config.telemetry.metricsPort);
   const send = (peer: Peer, packet: Packet): void => endpoint.send(peer, encodePacket(packet));
@@ -127,6 +131,7 @@ runMain(async () => {
     matcher: config.matcherTarget,
     capacity: config.maxRooms,
     metrics_port: metricsServer.port,
+    udp_recv_buffer_bytes: endpoint.recvBufferBytes,
   });
 
   onShutdown(log, config.shutdownDeadlineMs, async (timeLeft) => {

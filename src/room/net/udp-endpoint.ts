@@ -14,9 +14,19 @@ export class UdpEndpoint {
     private readonly log: Logger,
   ) {}
 
-  /** Binds host:port (0 = any free port) and hands every datagram to `onDatagram`. */
-  static async bind(host: string, port: number, onDatagram: (bytes: Buffer, peer: Peer) => void, log: Logger): Promise<UdpEndpoint> {
-    const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+  /**
+   * Binds host:port (0 = any free port) and hands every datagram to `onDatagram`. `recvBufferBytes`
+   * (0: the kernel's default) is asked for as SO_RCVBUF; the kernel caps it at net.core.rmem_max.
+   */
+  static async bind(
+    host: string,
+    port: number,
+    recvBufferBytes: number,
+    onDatagram: (bytes: Buffer, peer: Peer) => void,
+    log: Logger,
+  ): Promise<UdpEndpoint> {
+    const type = host.includes(':') ? 'udp6' : 'udp4';
+    const socket = createSocket(recvBufferBytes > 0 ? { type, recvBufferSize: recvBufferBytes } : { type });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => {
@@ -28,6 +38,11 @@ export class UdpEndpoint {
     socket.on('error', (err) => log.warn({ err: err.message }, 'udp socket error'));
     socket.on('message', (bytes, info) => onDatagram(bytes, { address: info.address, port: info.port }));
     return new UdpEndpoint(socket, socket.address().port, log);
+  }
+
+  /** The receive buffer the kernel granted (Linux reports twice what it reserves for data). */
+  get recvBufferBytes(): number {
+    return this.socket.getRecvBufferSize();
   }
 
   send(peer: Peer, bytes: Uint8Array): void {

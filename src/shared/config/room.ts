@@ -40,6 +40,8 @@ export interface RoomServerConfig {
   statsLogIntervalMs: number;
   /** Most ticks run at once to catch up after a stall; the rest of the backlog is dropped. */
   maxCatchUpTicks: number;
+  /** SO_RCVBUF asked for the UDP socket (0: the kernel's default), so bursts are not dropped by the kernel. */
+  udpRecvBufferBytes: number;
   shutdownDeadlineMs: number;
   telemetry: TelemetryConfig;
 }
@@ -60,6 +62,7 @@ const roomEnv = {
   ROOM_SWEEP_INTERVAL_MS: intVar(5000, 50, 600000),
   ROOM_STATS_LOG_INTERVAL_MS: intVar(10000, 50, 3600000),
   ROOM_MAX_CATCH_UP_TICKS: intVar(15, 1, 600),
+  ROOM_UDP_RECV_BUFFER_BYTES: intVar(4 * 1024 * 1024, 0, 256 * 1024 * 1024),
   SHUTDOWN_DEADLINE_MS: intVar(5000, 100, 120000),
 };
 
@@ -99,6 +102,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     sweepIntervalMs: e.ROOM_SWEEP_INTERVAL_MS,
     statsLogIntervalMs: e.ROOM_STATS_LOG_INTERVAL_MS,
     maxCatchUpTicks: e.ROOM_MAX_CATCH_UP_TICKS,
+    udpRecvBufferBytes: e.ROOM_UDP_RECV_BUFFER_BYTES,
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     telemetry: telemetryConfig(flags.metricsPort, e),
   };
