@@ -25,18 +25,21 @@ export class ServiceProcess {
    * Starts the service with this environment plus `env`; `cpu` pins it to that core with taskset
    * (benchmarks); `nodeArgs` are node's own flags (e.g. --cpu-prof, which NODE_OPTIONS refuses);
    * `echo` also receives every output line as it comes; `ownGroup` puts it in its own process group,
-   * so that a terminal's Ctrl-C reaches only the parent, which then stops it in order.
+   * so that a terminal's Ctrl-C reaches only the parent, which then stops it in order; `wrap` is a
+   * command the service runs under (e.g. `ip netns exec <ns>`), which must exec it in place so that
+   * signals reach the service itself.
    */
   static async start(
     entry: string,
     args: string[],
     env: Record<string, string>,
-    options: { timeoutMs?: number; cpu?: number; nodeArgs?: string[]; echo?: (line: string) => void; ownGroup?: boolean } = {},
+    options: { timeoutMs?: number; cpu?: number; nodeArgs?: string[]; echo?: (line: string) => void; ownGroup?: boolean; wrap?: string[] } = {},
   ): Promise<ServiceProcess> {
     const timeoutMs = options.timeoutMs ?? 15000;
     // Many services run side by side: unless told otherwise, each of ours serves /metrics on a free port.
     const metricsArgs = !entry.startsWith('src/') || args.includes('--metrics-port') ? [] : ['--metrics-port', '0'];
-    const child = pinnedSpawn(options.cpu, process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry, ...args, ...metricsArgs], {
+    const [command, ...commandArgs] = [...(options.wrap ?? []), process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', entry, ...args, ...metricsArgs];
+    const child = pinnedSpawn(options.cpu, command!, commandArgs, {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,9 +5,9 @@ export interface Sample {
   value: number;
 }
 
-/** Fetches a service's /metrics and parses every sample. */
-export async function scrapeMetrics(port: number): Promise<Sample[]> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+/** Fetches a service's /metrics (on loopback unless `host` says otherwise) and parses every sample. */
+export async function scrapeMetrics(port: number, host = '127.0.0.1'): Promise<Sample[]> {
+  const response = await fetch(`http://${host}:${port}/metrics`);
   if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
   return parsePromText(await response.text());
 }

@@ -20,12 +20,16 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     private readonly cpu: number | undefined,
+    private readonly alsoBind: string[],
   ) {}
 
-  /** Starts one; `cpu` pins it to that core with taskset (benchmarks). */
-  static async start(options: { cpu?: number } = {}): Promise<RedisServer> {
+  /**
+   * Starts one; `cpu` pins it to that core with taskset (benchmarks); `alsoBind` are addresses it
+   * listens on besides loopback (e.g. a test's veth, for a service in another network namespace).
+   */
+  static async start(options: { cpu?: number; alsoBind?: string[] } = {}): Promise<RedisServer> {
     if (spawnSync('redis-server', ['--version']).error) throw new Error(installHint);
-    const server = new RedisServer(await freePort(), options.cpu);
+    const server = new RedisServer(await freePort(), options.cpu, options.alsoBind ?? []);
     await server.restart();
     return server;
   }
@@ -41,7 +45,9 @@ export class RedisServer {
 
   /** Starts redis-server on this port (again) and waits until it answers PING. */
   async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+    // Protected mode refuses every client not on loopback: off only when the test asked for another address.
+    const bind = ['--bind', '127.0.0.1', ...this.alsoBind, ...(this.alsoBind.length > 0 ? ['--protected-mode', 'no'] : [])];
+    const args = ['--port', String(this.port), ...bind, '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
     const child = pinnedSpawn(this.cpu, 'redis-server', args, { stdio: 'ignore' });
     this.process = child;
     await eventually(`redis-server on port ${this.port}`, async () => {

@@ -5,12 +5,12 @@ export { ServiceProcess };
 /** The room secret tests share between the Matcher and room servers. */
 export const testRoomSecret = 'test-room-secret-0123456789';
 
-/** Starts one of the services the way tests run it: info logs, the test room secret. */
+/** Starts one of the services the way tests run it: info logs, the test room secret; `wrap` as in ServiceProcess.start. */
 export function startService(
   entry: string,
   args: string[],
   env: Record<string, string> = {},
-  options: { cpu?: number; nodeArgs?: string[] } = {},
+  options: { cpu?: number; nodeArgs?: string[]; wrap?: string[] } = {},
 ): Promise<ServiceProcess> {
   return ServiceProcess.start(entry, args, { LOG_LEVEL: 'info', ROOM_SECRET: testRoomSecret, ...env }, options);
 }
