@@ -34,7 +34,7 @@ runMain(async () => {
   const tracing = startTracing({ service: 'matcher', enabled: config.telemetry.tracingEnabled });
   const log = createLogger('matcher', config.logLevel);
   const registry = createMetricsRegistry();
-  if (config.roomSecretIsDevDefault) log.warn('ROOM_SECRET not set: using the development secret; set it in production');
+  if (config.roomSecretIsDevDefault) log.warn('MINI_DEV_MODE=1 and no ROOM_SECRET: using the public development secret; anyone can register a room server');
   const now = (): number => Date.now();
   const redisOptions = { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxReconnectDelayMs: 1000 };
   const redis = createRedis({ ...redisOptions, connectionName: 'matcher' }, log);

@@ -35,7 +35,7 @@ runMain(async () => {
   const config = loadRoomServerConfig(process.argv, process.env);
   const tracing = startTracing({ service: 'room', enabled: config.telemetry.tracingEnabled });
   const log = createLogger('room', config.logLevel);
-  if (config.roomSecretIsDevDefault) log.warn('ROOM_SECRET not set: using the development secret; set it in production');
+  if (config.roomSecretIsDevDefault) log.warn('MINI_DEV_MODE=1 and no ROOM_SECRET: using the public development secret; anyone can register a room server');
   const owner = randomUUID();
   const registry = createMetricsRegistry();
   const stats = new RoomServerStats(registry);

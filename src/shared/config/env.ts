@@ -39,7 +39,22 @@ export const commonEnv = {
   REDIS_COMMAND_TIMEOUT_MS: intVar(1000, 50, 60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ROOM_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  MINI_DEV_MODE: z.enum(['0', '1'], "must be '1' (a development machine) or '0'").default('0'),
 };
 
-/** Development fallback for ROOM_SECRET; a service that uses it warns at start. */
-export const devRoomSecret = 'mini-dev-room-secret-change-me';
+/** Public development fallback for ROOM_SECRET, taken only in development mode (with a warning at start). */
+const devRoomSecret = 'mini-dev-room-secret-change-me';
+
+/**
+ * The secret the Matcher and the room servers share (connect tokens, registry key). Without
+ * ROOM_SECRET a service refuses to start, unless MINI_DEV_MODE=1 says this is a development machine:
+ * then it takes the public development secret, which lets anyone register a room server.
+ */
+export function roomSecretOf(e: { ROOM_SECRET?: string | undefined; MINI_DEV_MODE: '0' | '1' }): { roomSecret: string; roomSecretIsDevDefault: boolean } {
+  if (e.ROOM_SECRET !== undefined) return { roomSecret: e.ROOM_SECRET, roomSecretIsDevDefault: false };
+  if (e.MINI_DEV_MODE === '1') return { roomSecret: devRoomSecret, roomSecretIsDevDefault: true };
+  throw new ConfigError(
+    'invalid environment: ROOM_SECRET is not set: set it (16+ characters) to the secret the Matcher and the room servers share, ' +
+      'or MINI_DEV_MODE=1 on a development machine to use the public development secret',
+  );
+}

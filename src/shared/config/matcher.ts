@@ -1,4 +1,4 @@
-import { ConfigError, commonEnv, devRoomSecret, intVar, numberVar, parseEnv } from './env.js';
+import { ConfigError, commonEnv, roomSecretOf, intVar, numberVar, parseEnv } from './env.js';
 import { portArg, serviceCommand } from './cli.js';
 import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
@@ -90,8 +90,7 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
-    roomSecret: e.ROOM_SECRET ?? devRoomSecret,
-    roomSecretIsDevDefault: e.ROOM_SECRET === undefined,
+    ...roomSecretOf(e),
     match: {
       mmrTolerance: e.MATCH_MMR_TOLERANCE,
       windowGrowthPerSec: e.MATCH_WINDOW_GROWTH_PER_SEC,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { commonEnv, devRoomSecret, intVar, parseEnv } from './env.js';
+import { commonEnv, roomSecretOf, intVar, parseEnv } from './env.js';
 import { hostPortArg, matcherOption, portArg, serviceCommand } from './cli.js';
 import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
@@ -88,8 +88,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
-    roomSecret: e.ROOM_SECRET ?? devRoomSecret,
-    roomSecretIsDevDefault: e.ROOM_SECRET === undefined,
+    ...roomSecretOf(e),
     scoreLimit: e.ROOM_SCORE_LIMIT,
     silenceTimeoutMs: e.ROOM_RECONNECT_TIMEOUT_MS,
     reconnectGraceSec: e.ROOM_RECONNECT_GRACE_SEC,
