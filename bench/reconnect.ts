@@ -29,6 +29,7 @@ import { median, percentile, pinSelf } from './support/load.js';
 import { sleep } from './support/measure.js';
 import { Cleanup, inBatches, machine, RoomStack } from './support/room-stack.js';
 import { writeSummary } from './support/summary.js';
+import { deviceIdOf } from '../test/support/device-id.js';
 
 const options = new Command('bench:reconnect')
   .option('--drops <n>', 'forced drops per run', Number, 200)
@@ -119,7 +120,7 @@ async function matchPlayers(matcherTarget: string, run: number, cleanup: Cleanup
     });
     return { mm, game, busy: false };
   });
-  await inBatches(players.length, 50, (i) => players[i]!.mm.login(`reconnect-run${run}-${i}`));
+  await inBatches(players.length, 50, (i) => players[i]!.mm.login(deviceIdOf(`reconnect-run${run}-${i}`)));
   await Promise.all(players.map((p) => p.mm.findMatch(1500)));
   return players;
 }

@@ -32,6 +32,7 @@ import { redisBenchmark, redisDelta, redisSnapshot, topCommands, type BenchmarkR
 import { Cleanup, inBatches, RoomStack, statsLines } from './support/room-stack.js';
 import { fmt, writeSummary, type Figure } from './support/summary.js';
 import { UdpSwarm } from './support/udp-swarm.js';
+import { deviceIdOf } from '../test/support/device-id.js';
 
 const options = new Command('bench:redis')
   .option('--matches <n>', 'matches (pairs of players) for the commands-per-match count', Number, 500)
@@ -131,7 +132,7 @@ async function matchCost(run: number, cleanup: Cleanup): Promise<MatchCost> {
   const idle = redisDelta(s0, s1);
 
   const players = options.matches * 2;
-  const tokens = await inBatches(players, 64, async (i) => (await clients.authenticateDevice({ deviceId: `redis-cost-${run}-${i}` })).token);
+  const tokens = await inBatches(players, 64, async (i) => (await clients.authenticateDevice({ deviceId: deviceIdOf(`redis-cost-${run}-${i}`) })).token);
   const s2 = await redisSnapshot(admin);
   const logins = redisDelta(s1, s2);
 
@@ -214,7 +215,7 @@ async function tickCost(run: number, cleanup: Cleanup): Promise<TickCost> {
   // Players for the seed load's matchmaking, logged in now (not measured); their rooms go to a fake
   // server registered only now, since the room server is full (capacity = --rooms).
   const seedPlayers = Math.ceil(options.seedEnqueueRate * options.seconds);
-  const seedTokens = await inBatches(seedPlayers, 64, async (i) => (await stack.clients.authenticateDevice({ deviceId: `redis-seed-${run}-${i}` })).token);
+  const seedTokens = await inBatches(seedPlayers, 64, async (i) => (await stack.clients.authenticateDevice({ deviceId: deviceIdOf(`redis-seed-${run}-${i}`) })).token);
   await stack.clients.register({ addr: fakeRoomServer, capacity: 100_000, checkpointTtlMs: 0 }, registryAuth());
   await sleep(3000);
 

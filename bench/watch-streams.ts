@@ -29,6 +29,7 @@ import { RawGrpcChannel } from './support/raw-grpc.js';
 import { Cleanup, inBatches } from './support/room-stack.js';
 import { fmt, writeSummary, type Figure } from './support/summary.js';
 import { WatchSwarm } from './support/watch-swarm.js';
+import { deviceIdOf } from '../test/support/device-id.js';
 
 const options = new Command('bench:watch')
   .option('--streams <n>', 'concurrent WatchAssignment streams (= players)', Number, 10000)
@@ -122,7 +123,7 @@ async function startMatcherServer(cleanup: Cleanup): Promise<Server> {
   await clients.register({ addr: '127.0.0.1:7777', capacity: 100_000, checkpointTtlMs: 0 }, registryAuth());
   const t0 = performance.now();
   const label = randomBytes(4).toString('hex');
-  const tokens = await inBatches(options.streams, options.loginWidth, async (i) => (await clients.authenticateDevice({ deviceId: `watch-${label}-${i}` })).token);
+  const tokens = await inBatches(options.streams, options.loginWidth, async (i) => (await clients.authenticateDevice({ deviceId: deviceIdOf(`watch-${label}-${i}`) })).token);
   return { name: 'Matcher', address: matcher.address, pid: matcher.child.pid, redisPid: redis.pid, tokens, loginMs: performance.now() - t0, output: matcher.output };
 }
 

@@ -5,6 +5,7 @@ import { bearer, connect, type Clients } from '../../test/support/grpc-clients.j
 import { RedisServer } from '../../test/support/redis-server.js';
 import { startMatcher, startService, type ServiceProcess } from '../../test/support/service-process.js';
 import { eventually } from '../../test/support/wait.js';
+import { deviceIdOf } from '../../test/support/device-id.js';
 
 /** Redis, a Matcher and one room server, all pinned to one core, with gRPC clients for the Matcher. */
 export class RoomStack {
@@ -57,7 +58,7 @@ export class RoomStack {
   /** Logs `count` new players in and matches them in pairs (one shared MMR); returns each one's assignment. */
   async matchPlayers(count: number, label: string, mmr = 1500): Promise<Assignment[]> {
     const players = await inBatches(count, 64, async (i) => {
-      const session = await this.clients.authenticateDevice({ deviceId: `${label}-${i}` });
+      const session = await this.clients.authenticateDevice({ deviceId: deviceIdOf(`${label}-${i}`) });
       return bearer(session.token);
     });
     await inBatches(count, 64, (i) => this.clients.enqueue({ mmr }, players[i]!));

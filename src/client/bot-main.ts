@@ -2,11 +2,11 @@
  * `npm run bot`: bot players that queue, play and queue again until Ctrl-C — an opponent for
  * `npm run play`, or background load for a local system.
  */
-import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from 'commander';
 import { matcherOption, serviceCommand } from '../shared/config/cli.js';
 import { backoffDelayMs, defaultBackoff, delay } from './backoff.js';
 import { Bot } from './bot.js';
+import { newDeviceId } from './device-id.js';
 
 function mmrArg(value: string): number {
   const n = Number(value);
@@ -31,8 +31,8 @@ const stop = new AbortController();
 process.once('SIGINT', () => stop.abort());
 process.once('SIGTERM', () => stop.abort());
 
-async function playForever(index: number): Promise<void> {
-  const deviceId = `bot-${index}-${randomBytes(4).toString('hex')}`;
+async function playForever(): Promise<void> {
+  const deviceId = newDeviceId();
   let failures = 0;
   while (!stop.signal.aborted) {
     const bot = new Bot(flags.matcher, { deviceId, mmr: flags.mmr });
@@ -50,4 +50,4 @@ async function playForever(index: number): Promise<void> {
 }
 
 process.stdout.write(`${flags.count} bot(s) with MMR ${flags.mmr} playing through ${flags.matcher}; Ctrl-C stops\n`);
-await Promise.all(Array.from({ length: flags.count }, (_, i) => playForever(i)));
+await Promise.all(Array.from({ length: flags.count }, () => playForever()));

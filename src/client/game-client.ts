@@ -60,6 +60,7 @@ export class GameClient extends EventEmitter<GameClientEvents> {
    */
   async connect(assignment: Assignment, signal?: AbortSignal): Promise<Welcome> {
     if (this.over) throw new ClientError('aborted', 'the game client is closed');
+    this.roomId = assignment.roomId;
     this.emit('assigned', assignment);
     const outcome = await this.attach(assignment, signal, 'connect_timeout');
     if ('reason' in outcome) {
@@ -128,7 +129,6 @@ export class GameClient extends EventEmitter<GameClientEvents> {
 
   private adopt(link: RoomLink): Welcome {
     this.link = link;
-    this.roomId = link.welcome.roomId;
     link.setDirection(this.direction);
     link.on('snapshot', (snapshot) => this.onSnapshot(snapshot));
     link.on('event', (event) => this.onEvent(event));

@@ -20,6 +20,7 @@ export function connectMatcher(address: string, options: MatcherRpcOptions) {
   return {
     authenticateDevice: promiseUnary(sessions, sessions.authenticateDevice, deadline),
     revokeSession: promiseUnary(sessions, sessions.revokeSession, deadline),
+    revokeAllSessions: promiseUnary(sessions, sessions.revokeAllSessions, deadline),
     enqueue: promiseUnary(matcher, matcher.enqueue, deadline),
     dequeue: promiseUnary(matcher, matcher.dequeue, deadline),
     getAssignment: promiseUnary(matcher, matcher.getAssignment, deadline),

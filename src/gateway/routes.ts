@@ -56,6 +56,11 @@ export function registerRoutes(app: HttpServer, rpc: MatcherRpc, watches: WatchR
     return reply.code(204).send();
   });
 
+  app.delete('/sessions', async (request) => {
+    const { revoked } = await rpc.revokeAllSessions({}, callMetadata(request));
+    return { revoked };
+  });
+
   app.post<{ Body: EnqueueBody }>('/match/enqueue', { schema: { body: enqueueBody } }, async (request) => {
     const { mmr, player_id: playerId } = request.body;
     const result = await rpc.enqueue({ mmr }, callMetadata(request, playerId));

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { delay } from '../client/backoff.js';
@@ -14,6 +13,7 @@ import { buildReport, type LoadReport } from './report.js';
 import { RestMatchmaking } from './rest-matchmaking.js';
 import { TimedGrpcMatchmaking } from './timed-grpc-matchmaking.js';
 import type { LoadMatchmaking } from './timed-calls.js';
+import { newDeviceId } from '../client/device-id.js';
 
 /** What the progress display gets about once a second. */
 export interface LoadProgress {
@@ -52,7 +52,6 @@ export function clientMmr(centre: number, spread: number, random: number): numbe
  */
 export async function runLoadgen(options: LoadgenOptions, hooks: LoadgenHooks = {}, signal?: AbortSignal): Promise<LoadReport> {
   const startedAt = new Date();
-  const runId = randomBytes(4).toString('hex');
   const metrics = new LoadMetrics(() => performance.now());
   const stopping = new AbortController();
   const closing = new AbortController();
@@ -60,9 +59,9 @@ export async function runLoadgen(options: LoadgenOptions, hooks: LoadgenHooks = 
   setMaxListeners(signalListenersPerClient * options.clients + 1, stopping.signal, closing.signal);
   const loopLag = watchLoopLag((lagMs) => metrics.loopLag(lagMs));
   const random = Math.random;
-  const clients = Array.from({ length: options.clients }, (_, i) =>
+  const clients = Array.from({ length: options.clients }, () =>
     new LoadClient({
-      deviceId: `loadgen-${runId}-${i}`,
+      deviceId: newDeviceId(),
       mmr: clientMmr(options.mmr, options.mmrSpread, random()),
       matchmaking: matchmakingFor(options, metrics),
       metrics,

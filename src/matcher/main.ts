@@ -45,7 +45,11 @@ runMain(async () => {
 
   const keys = new Keys(config.redisKeyPrefix);
   const roomKeys = deriveRoomKeys(config.roomSecret);
-  const sessions = new SessionStore(redis, keys, config.sessionTtlSec);
+  const sessions = new SessionStore(redis, keys, {
+    sessionTtlSec: config.sessionTtlSec,
+    deviceTtlSec: config.deviceTtlSec,
+    maxSessionsPerPlayer: config.maxSessionsPerPlayer,
+  });
   const tickets = new TicketStore(redis, keys, config.outcomeTtlSec);
   const matches = new MatchStore(
     redis,

@@ -97,6 +97,10 @@ export function matcherService(deps: MatcherDeps): GrpcService {
         let last = await tickets.read(playerId);
         yield statusMessage(playerId, last);
         for await (const _ of watch) {
+          // A revoked (or expired) session ends its watches at once: revocation wakes them.
+          await player(ctx).catch((err: unknown) => {
+            if (!isRedisUnavailable(err)) throw err;
+          });
           const current = await tickets.read(playerId).catch((err: unknown) => {
             // Redis is away: keep the stream open and look again shortly.
             if (!isRedisUnavailable(err)) throw err;

@@ -13,6 +13,9 @@ const matcherScripts = {
   'end-room': 4,
   'move-rooms': 5,
   'report-unreachable': 4,
+  'login-device': 1,
+  'issue-session': 0,
+  'revoke-sessions': 1,
 } as const;
 
 export type MatcherScript = keyof typeof matcherScripts;

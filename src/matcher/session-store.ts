@@ -2,10 +2,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../shared/errors.js';
 import type { Keys } from '../shared/redis/keys.js';
+import { runScript } from '../shared/redis/scripts.js';
 
 /** 32 random bytes, base64url: what every session token looks like. */
 const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
-const deviceIdPattern = /^[\x21-\x7e]{1,128}$/;
+/** A device id is a bearer secret: long, URL-safe, and not a run of one or two characters. */
+const deviceIdPattern = /^[A-Za-z0-9._~-]{16,128}$/;
+const minDistinctDeviceIdChars = 8;
 
 export interface IssuedSession {
   playerId: string;
@@ -13,37 +16,47 @@ export interface IssuedSession {
   expiresAtMs: number;
 }
 
+/** How long sessions and device logins last, and how many sessions a player holds at once. */
+export interface SessionLimits {
+  sessionTtlSec: number;
+  /** A device id unused (no login) this long is forgotten: the next login from it is a new player. */
+  deviceTtlSec: number;
+  maxSessionsPerPlayer: number;
+}
+
 /**
  * Session tokens in Redis (`session:<token>`, a hash with player_id and expires, TTL = session
- * lifetime) and the device → player mapping for guest logins. `issue` is the seam an identity
- * provider uses: anything that has verified a player id can call it.
+ * lifetime; `player_sessions:<player>` lists a player's tokens) and the device → player mapping for
+ * guest logins. `issue` is the seam an identity provider uses: anything that has verified a player id
+ * can call it.
  */
 export class SessionStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly ttlSec: number,
+    private readonly limits: SessionLimits,
   ) {}
 
-  /** Logs a device in: the same device id always maps to the same player id. */
+  /** Logs a device in: the same device id maps to the same player for as long as it is used. */
   async authenticateDevice(deviceId: string, nowMs: number): Promise<IssuedSession & { created: boolean }> {
-    if (!deviceIdPattern.test(deviceId)) {
-      throw new AppError('invalid_argument', 'device_id must be 1 to 128 printable ASCII characters without spaces');
-    }
-    const candidate = randomUUID();
-    // SET NX GET: one round trip that either claims the device for a new player or returns its player.
-    const existing = (await this.redis.call('SET', this.keys.device(deviceId), candidate, 'NX', 'GET')) as string | null;
-    const playerId = existing ?? candidate;
-    return { ...(await this.issue(playerId, nowMs)), created: existing === null };
+    checkDeviceId(deviceId);
+    const token = newToken();
+    const { sessionTtlSec, maxSessionsPerPlayer, deviceTtlSec } = this.limits;
+    const [playerId, expiresAtMs, created] = (await runScript(
+      this.redis,
+      'login-device',
+      [this.keys.device(deviceId)],
+      [this.keys.prefix, randomUUID(), token, nowMs, sessionTtlSec, maxSessionsPerPlayer, deviceTtlSec],
+    )) as [string, number, number];
+    return { playerId, token, expiresAtMs: Number(expiresAtMs), created: created === 1 };
   }
 
   /** Issues a new session token for a player whose identity is already established. */
   async issue(playerId: string, nowMs: number): Promise<IssuedSession> {
-    const token = randomBytes(32).toString('base64url');
-    const expiresAtMs = nowMs + this.ttlSec * 1000;
-    const key = this.keys.session(token);
-    await this.redis.multi().hset(key, 'player_id', playerId, 'expires', expiresAtMs).expire(key, this.ttlSec).exec();
-    return { playerId, token, expiresAtMs };
+    const token = newToken();
+    const { sessionTtlSec, maxSessionsPerPlayer } = this.limits;
+    const expiresAtMs = await runScript(this.redis, 'issue-session', [], [this.keys.prefix, playerId, token, nowMs, sessionTtlSec, maxSessionsPerPlayer]);
+    return { playerId, token, expiresAtMs: Number(expiresAtMs) };
   }
 
   /** The player a token belongs to; UNAUTHENTICATED when missing, malformed, unknown or expired. */
@@ -56,8 +69,23 @@ export class SessionStore {
     return playerId;
   }
 
-  /** Ends a session; later calls with the token are refused. */
-  async revoke(token: string): Promise<void> {
-    await this.redis.del(this.keys.session(token));
+  /** Ends one session of the player (or, with no token, all of them); returns how many ended. */
+  async revoke(playerId: string, token?: string): Promise<number> {
+    const k = this.keys;
+    const ended = await runScript(this.redis, 'revoke-sessions', [k.playerSessions(playerId)], [k.prefix, playerId, token ?? '', k.ticketEvents()]);
+    return Number(ended);
+  }
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function checkDeviceId(deviceId: string): void {
+  if (!deviceIdPattern.test(deviceId) || new Set(deviceId).size < minDistinctDeviceIdChars) {
+    throw new AppError(
+      'invalid_argument',
+      'device_id must be a random secret: 16 to 128 characters of A-Z a-z 0-9 . _ ~ -, at least 8 of them different',
+    );
   }
 }

@@ -8,13 +8,14 @@ import { startRoomServer } from '../support/room-fixture.js';
 import { startMatcher, type ServiceProcess } from '../support/service-process.js';
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: '5000' };
 const leaseMs = Number(matcherEnv.ROOM_SERVER_LEASE_TTL_MS);
 const roomEnv = { ROOM_SCORE_LIMIT: '1000', ROOM_REGISTRY_RETRY_MS: '100' };
 
 let device = 0;
-const newPlayer = (target: string, mmr: number) => new LibraryPlayer(target, { deviceId: `chaos-matcher-${device++}`, mmr, chase: device % 2 === 0 });
+const newPlayer = (target: string, mmr: number) => new LibraryPlayer(target, { deviceId: deviceIdOf(`chaos-matcher-${device++}`), mmr, chase: device % 2 === 0 });
 
 /**
  * Two Matcher replicas on one Redis and two room servers: one registered through A with B as its
@@ -57,7 +58,7 @@ describe('chaos: a Matcher replica SIGKILLed while games run (real processes)', 
     expect(new Set(gamers.map((p) => p.assignments[0]!.roomAddr))).to.deep.equal(new Set([roomOfA.address, roomOfB.address]));
 
     // A watcher queued through A, with both replicas in its target (gRPC pick_first: A while it lives).
-    const watcher = new LibraryPlayer(`ipv4:${matcherA.address},${matcherB.address}`, { deviceId: 'chaos-watcher', mmr: 5000, chase: true });
+    const watcher = new LibraryPlayer(`ipv4:${matcherA.address},${matcherB.address}`, { deviceId: deviceIdOf('chaos-watcher'), mmr: 5000, chase: true });
     players.push(watcher);
     await watcher.login();
     await watcher.matchmaking.enqueue(5000);

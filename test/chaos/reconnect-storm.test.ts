@@ -7,6 +7,7 @@ import { startRoomServer } from '../support/room-fixture.js';
 import { startMatcher, type ServiceProcess } from '../support/service-process.js';
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 const rooms = 30;
 const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: '5000' };
@@ -40,7 +41,7 @@ describe('chaos: reconnect storm, every player of many rooms dropped at once (re
     // One MMR per pair, far apart: each pair is one room. The chaser scores against the one standing still.
     const players = Array.from({ length: rooms * 2 }, (_, i) => {
       const mmr = 1000 + Math.floor(i / 2) * 1000;
-      return new LibraryPlayer(matcher.address, { deviceId: `chaos-storm-${i}`, mmr, chase: i % 2 === 0 });
+      return new LibraryPlayer(matcher.address, { deviceId: deviceIdOf(`chaos-storm-${i}`), mmr, chase: i % 2 === 0 });
     });
     stack.add({ stop: () => players.forEach((p) => p.close()) });
     const failures: unknown[] = [];

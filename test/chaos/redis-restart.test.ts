@@ -9,6 +9,7 @@ import { startRoomServer } from '../support/room-fixture.js';
 import { startMatcher, type ServiceProcess } from '../support/service-process.js';
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 // Games must not end on their own during the test: an ended game deletes its room_map on purpose.
 const roomEnv = { ROOM_SCORE_LIMIT: '1000', ROOM_ABANDON_TIMEOUT_SEC: '300', ROOM_REGISTRY_RETRY_MS: '100' };
@@ -24,8 +25,8 @@ const waveSize = 12;
 const killAfterAssigned = 4;
 
 let device = 0;
-const grpcPlayer = (addr: string) => new LibraryPlayer(addr, { deviceId: `chaos-redis-${device++}`, mmr: 1000 + (device % 7) * 10, chase: true });
-const restPlayer = (addr: string) => new RestPlayer(addr, `chaos-redis-rest-${device++}`, 1000 + (device % 7) * 10);
+const grpcPlayer = (addr: string) => new LibraryPlayer(addr, { deviceId: deviceIdOf(`chaos-redis-${device++}`), mmr: 1000 + (device % 7) * 10, chase: true });
+const restPlayer = (addr: string) => new RestPlayer(addr, deviceIdOf(`chaos-redis-rest-${device++}`), 1000 + (device % 7) * 10);
 
 describe('chaos: Redis SIGKILLed and restarted (AOF) while players log in, queue and play', function () {
   this.timeout(60000);

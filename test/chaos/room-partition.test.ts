@@ -9,6 +9,7 @@ import { startRoomServer } from '../support/room-fixture.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 const leaseMs = 2000;
 const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: String(leaseMs), ROOM_FAILOVER_INTERVAL_MS: '200' };
@@ -180,7 +181,7 @@ describe('chaos: a room server cut off by a real network partition (network name
 
 /** Starts two library players with this MMR (a chaser and one who stands still) and waits for their game to tick. */
 async function play(matcherAddr: string, id: string, mmr: number, stack: Stack): Promise<Game> {
-  const players = [true, false].map((chase) => watch(new LibraryPlayer(matcherAddr, { deviceId: `chaos-partition-${id}-${chase}`, mmr, chase })));
+  const players = [true, false].map((chase) => watch(new LibraryPlayer(matcherAddr, { deviceId: deviceIdOf(`chaos-partition-${id}-${chase}`), mmr, chase })));
   stack.add({ stop: () => players.forEach((p) => p.lib.close()) });
   const welcomes = await Promise.all(players.map((p) => p.lib.play()));
   expect(welcomes[0]!.roomId, 'the pair in one room').to.equal(welcomes[1]!.roomId);

@@ -10,6 +10,7 @@ import { startMatcher, type ServiceProcess } from '../support/service-process.js
 import { Stack } from '../support/stack.js';
 import { UdpPlayer, policies } from '../support/udp-player.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 const leaseMs = 2000;
 const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: String(leaseMs) };
@@ -39,7 +40,7 @@ describe('chaos: a room server SIGKILLed (real processes)', function () {
   after(async () => stack.stop());
 
   const player = async (): Promise<TestPlayer> => {
-    const session = await grpc.authenticateDevice({ deviceId: `chaos-room-${Math.random().toString(36).slice(2)}` });
+    const session = await grpc.authenticateDevice({ deviceId: deviceIdOf(`chaos-room-${Math.random().toString(36).slice(2)}`) });
     return { id: session.playerId, auth: bearer(session.token) };
   };
   /** Two new players queued with the same MMR, far from every other pair's. */

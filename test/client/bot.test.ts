@@ -8,8 +8,9 @@ import { registryAuth } from '../support/grpc-clients.js';
 import { MatcherFixture } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
 import { ScriptedRoom, snapshot } from './scripted-room.js';
+import { newDeviceId } from '../../src/client/device-id.js';
 
-const device = () => `bot-${Math.random().toString(36).slice(2)}`;
+const device = newDeviceId;
 
 describe('bot paddle policy (pure)', () => {
   const at = (ballY: number, leftY: number, rightY: number) =>

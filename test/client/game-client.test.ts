@@ -12,8 +12,9 @@ import { MatcherFixture } from '../support/matcher-fixture.js';
 import { testRoomSecret } from '../support/service-process.js';
 import { eventually } from '../support/wait.js';
 import { ScriptedRoom, type ScriptedRoomOptions } from './scripted-room.js';
+import { newDeviceId } from '../../src/client/device-id.js';
 
-const device = () => `device-${Math.random().toString(36).slice(2)}`;
+const device = newDeviceId;
 const tokenKey = deriveRoomKeys(testRoomSecret).connectTokenKey;
 const claimsOf = (token: string) => {
   const check = verifyConnectToken(token, tokenKey, Date.now());

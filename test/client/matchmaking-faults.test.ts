@@ -7,8 +7,9 @@ import { freePort } from '../support/ports.js';
 import { RedisServer } from '../support/redis-server.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
 import { eventually } from '../support/wait.js';
+import { newDeviceId } from '../../src/client/device-id.js';
 
-const device = () => `device-${Math.random().toString(36).slice(2)}`;
+const device = newDeviceId;
 
 describe('MatchmakingClient across a Matcher restart (real Redis, real Matcher processes)', () => {
   let redis: RedisServer;

@@ -5,8 +5,9 @@ import { MatchmakingClient } from '../../src/client/matchmaking.js';
 import { bearer } from '../support/grpc-clients.js';
 import { MatcherFixture } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
+import { newDeviceId } from '../../src/client/device-id.js';
 
-const device = () => `device-${Math.random().toString(36).slice(2)}`;
+const device = newDeviceId;
 // Room server leases that outlive the tests, so no heartbeats are needed.
 const matcherEnv = { ROOM_SERVER_LEASE_TTL_MS: '600000' };
 

@@ -4,14 +4,15 @@ import { EndReason } from '../../src/gen/mini/room/v1/registry.js';
 import { Bot } from '../../src/client/bot.js';
 import type { Reconnected } from '../../src/client/game-events.js';
 import { RoomFixture } from '../support/room-fixture.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 /**
  * A bot that follows the ball, and one that barely moves, so games end quickly. Who wins depends on
  * input timing on a loaded machine (a late input makes the follower miss), so the tests check the
  * result both sides agree on, not which bot it names.
  */
-const follower = (deviceId: string, mmr: number) => ({ deviceId, mmr });
-const sleeper = (deviceId: string, mmr: number) => ({ deviceId, mmr, deadZoneUnits: 10_000_000 });
+const follower = (label: string, mmr: number) => ({ deviceId: deviceIdOf(label), mmr });
+const sleeper = (label: string, mmr: number) => ({ deviceId: deviceIdOf(label), mmr, deadZoneUnits: 10_000_000 });
 
 describe('whole system: library bots play through the Matcher and a room server (real processes)', function () {
   this.timeout(60000);
@@ -20,7 +21,7 @@ describe('whole system: library bots play through the Matcher and a room server 
   after(async () => fx.stop());
 
   const playerIds = (...deviceIds: string[]) =>
-    Promise.all(deviceIds.map(async (deviceId) => (await fx.clients.authenticateDevice({ deviceId })).playerId));
+    Promise.all(deviceIds.map(async (deviceId) => (await fx.clients.authenticateDevice({ deviceId: deviceIdOf(deviceId) })).playerId));
 
   it('plays a game from matchmaking to the final score, then frees the room', async () => {
     const followerBot = new Bot(fx.matcher.address, follower('e2e-follower', 3100));

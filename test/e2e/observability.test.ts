@@ -21,6 +21,7 @@ import { ObservedSystem } from '../support/observed-system.js';
 import { PrometheusServer, promtool, type Sample } from '../support/prometheus-server.js';
 import { conditionOperands } from '../support/promql.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 /*
  * The dashboard and the alert rules in deploy/ against the real thing: every process of the local
@@ -172,9 +173,9 @@ async function playSession(system: ObservedSystem): Promise<void> {
   await sendDatagram(system.rooms[0]!.port, Buffer.from([0xff, 0x00]));
   await restCalls(`http://${system.gateway.address}`);
   const matcher = system.matcher.address;
-  const follower = (deviceId: string, mmr: number) => new Bot(matcher, { deviceId, mmr });
-  const sleeper = (deviceId: string, mmr: number) => new Bot(matcher, { deviceId, mmr, deadZoneUnits: 10_000_000 });
-  const dropper = new Bot(matcher, { deviceId: 'observability-dropper', mmr: 2000, drop: { atTick: 50, afterMs: 100 } });
+  const follower = (label: string, mmr: number) => new Bot(matcher, { deviceId: deviceIdOf(label), mmr });
+  const sleeper = (label: string, mmr: number) => new Bot(matcher, { deviceId: deviceIdOf(label), mmr, deadZoneUnits: 10_000_000 });
+  const dropper = new Bot(matcher, { deviceId: deviceIdOf('observability-dropper'), mmr: 2000, drop: { atTick: 50, afterMs: 100 } });
   const crashed = follower('observability-crashed', 3000);
   const bots = [
     follower('observability-plain', 1000),
@@ -197,7 +198,7 @@ async function restCalls(gateway: string): Promise<void> {
   const login = await fetch(`${gateway}/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ device_id: 'observability-rest' }),
+    body: JSON.stringify({ device_id: deviceIdOf('observability-rest') }),
   });
   expect(login.status).to.equal(200);
   const { token } = (await login.json()) as { token: string };

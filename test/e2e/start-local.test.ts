@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { distinctFreePorts, freePortRun } from '../support/ports.js';
 import { RedisServer } from '../support/redis-server.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 const isRunning = (pid: number): boolean => {
   try {
@@ -88,7 +89,7 @@ describe('npm start (scripts/start-local.ts, real processes)', function () {
     const response = await fetch(`http://127.0.0.1:${system.gatewayPort}/session`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ device_id: 'npm-start' }),
+      body: JSON.stringify({ device_id: deviceIdOf('npm-start') }),
     });
     expect(response.status).to.equal(200);
     // A development system listens on loopback only, metrics included.

@@ -10,6 +10,7 @@ import { startMatcher, type ServiceProcess } from '../support/service-process.js
 import { UdpPlayer } from '../support/udp-player.js';
 import { eventually } from '../support/wait.js';
 import { freePort } from '../support/ports.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 /** One REST call; the parsed JSON body. */
 async function rest(gateway: ServiceProcess, method: string, path: string, token?: string, json?: unknown) {
@@ -48,7 +49,7 @@ describe('tracing (real processes exporting OTLP)', function () {
     const [gateway] = [services[1]!];
     const players: { token: string; enqueueHttp?: ReceivedSpan }[] = [];
     for (const device of ['trace-a', 'trace-b']) {
-      const session = await rest(gateway, 'POST', '/session', undefined, { device_id: device });
+      const session = await rest(gateway, 'POST', '/session', undefined, { device_id: deviceIdOf(device) });
       players.push({ token: session.body.token! });
     }
     for (const player of players) {
@@ -105,7 +106,7 @@ describe('tracing (real processes exporting OTLP)', function () {
     const gateway = await startGateway(matcher.address, { ...receiver.env, OTEL_EXPORTER_OTLP_ENDPOINT: deadCollector });
     try {
       for (let i = 0; i < 20; i++) {
-        const session = await rest(gateway, 'POST', '/session', undefined, { device_id: `collector-down-${i}` });
+        const session = await rest(gateway, 'POST', '/session', undefined, { device_id: deviceIdOf(`collector-down-${i}`) });
         expect(session.status).to.equal(200);
       }
     } finally {
@@ -127,7 +128,7 @@ describe('tracing (real processes exporting OTLP)', function () {
       });
       let exitCode: number | null;
       try {
-        const session = await rest(gateway, 'POST', '/session', undefined, { device_id: 'collector-hung' });
+        const session = await rest(gateway, 'POST', '/session', undefined, { device_id: deviceIdOf('collector-hung') });
         expect(session.status).to.equal(200);
       } finally {
         exitCode = await gateway.stop();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { GatewayFixture, startGateway, type HttpResult } from '../support/gateway-fixture.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 describe('Gateway when its dependencies fail (real processes, killed and restarted)', () => {
   let fx: GatewayFixture;
@@ -21,13 +22,13 @@ describe('Gateway when its dependencies fail (real processes, killed and restart
     await fx.redis.kill();
     // Fast: the Matcher fails at once rather than waiting out the gateway's deadline (which would be 504).
     const down = await eventually('503 while Redis is down', async () => {
-      const res = await fx.call('POST', '/session', { json: { device_id: 'while-redis-down' } });
+      const res = await fx.call('POST', '/session', { json: { device_id: deviceIdOf('while-redis-down') } });
       return res.status === 503 ? res : undefined;
     });
     expectUnavailable(down);
     expectUnavailable(await fx.call('GET', '/match/status', { token: p.token }));
     await fx.redis.restart();
-    await eventually('200 after Redis is back', async () => (await fx.call('POST', '/session', { json: { device_id: 'after' } })).status === 200);
+    await eventually('200 after Redis is back', async () => (await fx.call('POST', '/session', { json: { device_id: deviceIdOf('after') } })).status === 200);
     // The session written before the outage survived it.
     expect((await fx.call('GET', '/match/status', { token: p.token })).status).to.equal(404);
   });
@@ -49,7 +50,7 @@ describe('Gateway when its dependencies fail (real processes, killed and restart
   it('answers 503 with Retry-After when the Matcher is unreachable', async () => {
     const p = await fx.player();
     await fx.matcher.stop();
-    expectUnavailable(await fx.call('POST', '/session', { json: { device_id: 'no-matcher' } }));
+    expectUnavailable(await fx.call('POST', '/session', { json: { device_id: deviceIdOf('no-matcher') } }));
     expectUnavailable(await fx.call('POST', '/match/enqueue', { token: p.token, json: { mmr: 1200 } }));
     expectUnavailable(await fx.call('GET', '/match/status', { token: p.token }));
     const watch = await fx.watch(p.token);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
 import { GatewayFixture, type HttpResult } from '../support/gateway-fixture.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
   let fx: GatewayFixture;
@@ -24,13 +25,13 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
   });
 
   it('POST /session logs a device in; the same device id gives the same player', async () => {
-    const first = await fx.call('POST', '/session', { json: { device_id: 'rest-device-1' } });
+    const first = await fx.call('POST', '/session', { json: { device_id: deviceIdOf('rest-device-1') } });
     expect(first.status).to.equal(200);
-    expect(first.body).to.include({ created: true });
+    expect(first.body, 'whether a device id existed is never told').to.include({ created: false });
     expect(first.body?.player_id).to.be.a('string').and.not.equal('');
     expect(first.body?.token).to.be.a('string').and.not.equal('');
     expect(first.body?.expires_at_ms).to.be.a('number').greaterThan(Date.now());
-    const again = await fx.call('POST', '/session', { json: { device_id: 'rest-device-1' } });
+    const again = await fx.call('POST', '/session', { json: { device_id: deviceIdOf('rest-device-1') } });
     expect(again.body).to.include({ player_id: first.body?.player_id, created: false });
   });
 
@@ -116,6 +117,7 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
       ['GET', '/match/watch'],
       ['POST', '/match/unreachable'],
       ['DELETE', '/session'],
+      ['DELETE', '/sessions'],
     ];
 
     for (const [method, path] of authenticated) {
@@ -130,6 +132,17 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
         }
       });
     }
+
+    it('DELETE /sessions revokes every session of the player: all its tokens are 401 after', async () => {
+      const first = await fx.player('rest-revoke-all');
+      const second = await fx.player('rest-revoke-all');
+      const other = await fx.player();
+      const revoked = await fx.call('DELETE', '/sessions', { token: second.token });
+      expect(revoked.status).to.equal(200);
+      expect(revoked.body).to.deep.equal({ revoked: 2 });
+      for (const { token } of [first, second]) expect((await status(token)).status).to.equal(401);
+      expect((await status(other.token)).status, 'another player is untouched').to.equal(404);
+    });
 
     it('DELETE /session revokes the token: later calls are 401', async () => {
       const p = await fx.player();

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { TicketStatus } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { bearer, registryAuth } from '../support/grpc-clients.js';
 import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
+import { deviceIdOf } from '../support/device-id.js';
+import { eventually } from '../support/wait.js';
 
 describe('Sessions and authentication (real Redis, real Matcher process)', () => {
   let fx: MatcherFixture;
@@ -11,17 +13,53 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
   after(async () => fx.stop());
 
   it('the same device id logs in as the same player, with a new 24 h session each time', async () => {
-    const first = await fx.clients.authenticateDevice({ deviceId: 'phone-1' });
-    const second = await fx.clients.authenticateDevice({ deviceId: 'phone-1' });
-    const other = await fx.clients.authenticateDevice({ deviceId: 'phone-2' });
-    expect(first.created).to.equal(true);
-    expect(second).to.include({ playerId: first.playerId, created: false });
+    const first = await fx.clients.authenticateDevice({ deviceId: deviceIdOf('phone-1') });
+    const second = await fx.clients.authenticateDevice({ deviceId: deviceIdOf('phone-1') });
+    const other = await fx.clients.authenticateDevice({ deviceId: deviceIdOf('phone-2') });
+    expect(second.playerId).to.equal(first.playerId);
+    expect([first.created, second.created, other.created], 'whether a device id existed is never told').to.deep.equal([false, false, false]);
     expect(second.token).to.not.equal(first.token);
     expect(other.playerId).to.not.equal(first.playerId);
     const redis = fx.redis.client();
     expect(await redis.hget(`session:${first.token}`, 'player_id')).to.equal(first.playerId);
     expect(await redis.ttl(`session:${first.token}`)).to.be.within(86390, 86400);
+    expect(await redis.ttl(`device:${deviceIdOf('phone-1')}`), 'a device id unused for 90 days is forgotten').to.be.within(90 * 86400 - 10, 90 * 86400);
     redis.disconnect();
+  });
+
+  it('keeps at most 16 sessions per player: logging in again and again ends the oldest, so Redis stays bounded', async () => {
+    const logins = [];
+    for (let i = 0; i < 20; i++) logins.push(await fx.clients.authenticateDevice({ deviceId: deviceIdOf('many-logins') }));
+    const redis = fx.redis.client();
+    expect(await redis.zcard(`player_sessions:${logins[0]!.playerId}`)).to.equal(16);
+    for (const old of logins.slice(0, 4)) await expectStatus(fx.clients.getAssignment({}, bearer(old.token)), status.UNAUTHENTICATED);
+    await expectStatus(fx.clients.getAssignment({}, bearer(logins[4]!.token)), status.NOT_FOUND);
+    redis.disconnect();
+  });
+
+  it('RevokeAllSessions ends every session of the player and their open watches at once, and no one else’s', async () => {
+    const sessions = [];
+    for (let i = 0; i < 3; i++) sessions.push(await fx.clients.authenticateDevice({ deviceId: deviceIdOf('stolen-device') }));
+    const bystander = await fx.player();
+    const watches = [sessions[0]!, sessions[2]!, { token: bystander.token }].map(({ token }) => {
+      const call = fx.clients.matcher.watchAssignment({}, bearer(token));
+      const events: unknown[] = [];
+      const ended = new Promise<number>((resolve) => call.on('error', (err: { code: number }) => resolve(err.code)));
+      call.on('data', (event: unknown) => events.push(event));
+      return { call, events, ended };
+    });
+    await eventually('every watch answered its first status', () => watches.every((w) => w.events.length > 0));
+    expect(await fx.clients.revokeAllSessions({}, bearer(sessions[1]!.token))).to.deep.equal({ revoked: 3 });
+    expect(await watches[0]!.ended).to.equal(status.UNAUTHENTICATED);
+    expect(await watches[1]!.ended).to.equal(status.UNAUTHENTICATED);
+    for (const { token } of sessions) await expectStatus(fx.clients.enqueue({ mmr: 1000 }, bearer(token)), status.UNAUTHENTICATED);
+    await expectStatus(fx.clients.revokeAllSessions({}, bearer(sessions[0]!.token)), status.UNAUTHENTICATED);
+    // The bystander's watch is still open and working.
+    const before = watches[2]!.events.length;
+    await fx.clients.enqueue({ mmr: 1000 }, bystander.auth);
+    await eventually('the bystander’s watch pushed QUEUED', () => watches[2]!.events.length > before);
+    watches[2]!.call.cancel();
+    expect(await watches[2]!.ended).to.equal(status.CANCELLED);
   });
 
   it('refuses calls without a token, with a malformed one, or an unknown one', async () => {
@@ -43,8 +81,8 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
   });
 
   it('refuses a revoked token, and only that one', async () => {
-    const a = await fx.clients.authenticateDevice({ deviceId: 'revoke-me' });
-    const other = await fx.clients.authenticateDevice({ deviceId: 'revoke-me' });
+    const a = await fx.clients.authenticateDevice({ deviceId: deviceIdOf('revoke-me') });
+    const other = await fx.clients.authenticateDevice({ deviceId: deviceIdOf('revoke-me') });
     await fx.clients.revokeSession({}, bearer(a.token));
     await expectStatus(fx.clients.enqueue({ mmr: 1000 }, bearer(a.token)), status.UNAUTHENTICATED);
     await expectStatus(fx.clients.revokeSession({}, bearer(a.token)), status.UNAUTHENTICATED);
@@ -52,8 +90,8 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
   });
 
   it("acts only as the token's player: another player's token sees that player, never the first", async () => {
-    const a = await fx.clients.authenticateDevice({ deviceId: 'player-a' });
-    const b = await fx.clients.authenticateDevice({ deviceId: 'player-b' });
+    const a = await fx.clients.authenticateDevice({ deviceId: deviceIdOf('player-a') });
+    const b = await fx.clients.authenticateDevice({ deviceId: deviceIdOf('player-b') });
     await fx.clients.enqueue({ mmr: 1234 }, bearer(a.token));
     expect(await fx.clients.dequeue({}, bearer(b.token))).to.deep.equal({
       removed: false,
@@ -67,7 +105,7 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
 
   it('refuses registry calls without the registry key', async () => {
     await expectStatus(fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10, checkpointTtlMs: 0 }), status.UNAUTHENTICATED);
-    const player = await fx.clients.authenticateDevice({ deviceId: 'sneaky' });
+    const player = await fx.clients.authenticateDevice({ deviceId: deviceIdOf('sneaky') });
     await expectStatus(fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10, checkpointTtlMs: 0 }, bearer(player.token)), status.UNAUTHENTICATED);
     await fx.clients.register({ addr: '127.0.0.1:7000', capacity: 10, checkpointTtlMs: 0 }, registryAuth());
   });

@@ -5,6 +5,7 @@ import { bearer, connect, registryAuth, type Clients } from '../support/grpc-cli
 import { RedisServer } from '../support/redis-server.js';
 import { startMatcher, type ServiceProcess } from '../support/service-process.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 const players = 2000;
 
@@ -27,7 +28,7 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
 
   it('pushes an assignment to a watcher on one replica when the enqueue and the match happen on others', async () => {
     await clients[0]!.register({ addr: '127.0.0.1:7003', capacity: 10, checkpointTtlMs: 0 }, registryAuth());
-    const [a, b] = await Promise.all([clients[0]!.authenticateDevice({ deviceId: 'watch-a' }), clients[1]!.authenticateDevice({ deviceId: 'watch-b' })]);
+    const [a, b] = await Promise.all([clients[0]!.authenticateDevice({ deviceId: deviceIdOf('watch-a') }), clients[1]!.authenticateDevice({ deviceId: deviceIdOf('watch-b') })]);
     const events: WatchAssignmentResponse[] = [];
     const stream = clients[2]!.matcher.watchAssignment({}, bearer(a!.token));
     stream.on('data', (event: WatchAssignmentResponse) => events.push(event));
@@ -47,7 +48,7 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     await clients[0]!.register({ addr: '127.0.0.1:7001', capacity: 600, checkpointTtlMs: 0 }, registryAuth());
     await clients[1]!.register({ addr: '127.0.0.1:7002', capacity: 600, checkpointTtlMs: 0 }, registryAuth());
     const sessions = await Promise.all(
-      Array.from({ length: players }, (_, i) => clients[i % 3]!.authenticateDevice({ deviceId: `bot-${i}` })),
+      Array.from({ length: players }, (_, i) => clients[i % 3]!.authenticateDevice({ deviceId: deviceIdOf(`bot-${i}`) })),
     );
     const mmrOf = new Map(sessions.map((s, i) => [s.playerId, (i * 7919) % 3000]));
     // Every enqueue at once, spread over the three matchers; matcher 3 dies half-way through.

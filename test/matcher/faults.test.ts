@@ -3,6 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { TicketStatus, type WatchAssignmentResponse } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 describe('Matcher when Redis fails (real Redis killed and restarted)', () => {
   let fx: MatcherFixture;
@@ -15,7 +16,7 @@ describe('Matcher when Redis fails (real Redis killed and restarted)', () => {
     await fx.redis.kill();
     // The client deadline is 5 s: a hanging call would end DEADLINE_EXCEEDED, not UNAVAILABLE.
     await expectStatus(fx.clients.dequeue({}, a.auth), status.UNAVAILABLE);
-    await expectStatus(fx.clients.authenticateDevice({ deviceId: 'during-outage' }), status.UNAVAILABLE);
+    await expectStatus(fx.clients.authenticateDevice({ deviceId: deviceIdOf('during-outage') }), status.UNAVAILABLE);
     await fx.redis.restart();
     // AOF: the session and the queued ticket acknowledged before the crash are still there.
     const back = await eventually('matcher answers again', () => fx.clients.dequeue({}, a.auth).catch(() => undefined));

@@ -136,7 +136,9 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
     for (const mmr of [-1, Number.NaN, Number.POSITIVE_INFINITY, 1e9]) {
       await expectStatus(fx.clients.enqueue({ mmr }, a.auth), status.INVALID_ARGUMENT);
     }
-    for (const deviceId of ['', 'x'.repeat(129), 'has space', 'tab\there']) {
+    // A device id is a bearer secret: too short, too long, outside A-Z a-z 0-9 . _ ~ -, or too few different characters.
+    const refused = ['', 'short-id-15char', 'x'.repeat(129), 'has space but long enough', 'tab\there-and-long-enough', 'é-non-ascii-0123456789', 'aaaaaaaaaaaaaaaaaaaa', '0101010101010101'];
+    for (const deviceId of refused) {
       await expectStatus(fx.clients.authenticateDevice({ deviceId }), status.INVALID_ARGUMENT);
     }
     expect(await fx.clients.dequeue({}, a.auth)).to.include({ removed: false });

@@ -6,6 +6,7 @@ import { expectStatus, MatcherFixture } from '../support/matcher-fixture.js';
 import { sampleValue, scrapeMetrics, type Sample } from '../support/prom-text.js';
 import { startMatcher } from '../support/service-process.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 /** Players time out after 1 s; far-apart MMRs never pair (the window stays at 200). */
 const env = { MATCH_MAX_WAIT_SEC: '1', MATCH_WINDOW_GROWTH_PER_SEC: '0', ROOM_SERVER_LEASE_TTL_MS: '600000' };
@@ -62,7 +63,7 @@ describe('Matcher metrics tell the truth', function () {
   it('counts Redis errors and reports the queue size as unknown while Redis is down', async () => {
     await fixture.redis.kill();
     try {
-      await expectStatus(fixture.clients.authenticateDevice({ deviceId: 'during-outage' }), status.UNAVAILABLE);
+      await expectStatus(fixture.clients.authenticateDevice({ deviceId: deviceIdOf('during-outage') }), status.UNAVAILABLE);
       const samples = await eventually('Redis errors to be counted', async () => {
         const s = await scrape();
         return (sampleValue(s, 'redis_errors_total', { connection: 'matcher' }) ?? 0) > 0 ? s : undefined;
@@ -77,11 +78,11 @@ describe('Matcher metrics tell the truth', function () {
   it('counts a call whose deadline passed before the handler answered as DEADLINE_EXCEEDED', async () => {
     const sessions = new SessionsClient(fixture.matcher.address, credentials.createInsecure());
     const impatientLogin = promiseUnary(sessions, sessions.authenticateDevice, 200);
-    await eventually('the Matcher to reach Redis', () => fixture.clients.authenticateDevice({ deviceId: 'warm' }).then(() => true, () => false));
+    await eventually('the Matcher to reach Redis', () => fixture.clients.authenticateDevice({ deviceId: deviceIdOf('warm') }).then(() => true, () => false));
     const redisPid = fixture.redis.pid!;
     process.kill(redisPid, 'SIGSTOP'); // Redis hangs: the handler waits for its command timeout (1 s)
     try {
-      await expectStatus(impatientLogin({ deviceId: 'impatient' }), status.DEADLINE_EXCEEDED);
+      await expectStatus(impatientLogin({ deviceId: deviceIdOf('impatient') }), status.DEADLINE_EXCEEDED);
     } finally {
       process.kill(redisPid, 'SIGCONT');
       sessions.close();

@@ -5,6 +5,7 @@ import { credentials, makeGenericClientConstructor } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { MatcherFixture } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 const run = promisify(execFile);
 
@@ -23,7 +24,7 @@ describe('operator tooling: reflection (buf curl) and health checks against a re
   after(async () => fx.stop());
 
   it('serves the pinned calls through reflection alone, with the pinned JSON names', async () => {
-    const session = (await bufCurl(fx.matcher.address, 'mini.session.v1.Sessions/AuthenticateDevice', { device_id: 'ops-1' })) as {
+    const session = (await bufCurl(fx.matcher.address, 'mini.session.v1.Sessions/AuthenticateDevice', { device_id: deviceIdOf('ops-1') })) as {
       playerId: string;
       token: string;
     };

@@ -8,6 +8,7 @@ import { Stack } from '../support/stack.js';
 import { handshake } from '../support/udp-player.js';
 import { TestSocket } from '../support/udp-socket.js';
 import { eventually } from '../support/wait.js';
+import { deviceIdOf } from '../support/device-id.js';
 
 describe('room server placement: the Matcher’s word on where a room runs (real processes)', function () {
   this.timeout(60000);
@@ -34,7 +35,7 @@ describe('room server placement: the Matcher’s word on where a room runs (real
     const system = await FailoverSystem.start();
     try {
       const first = await system.startRoom(5);
-      const [a, b] = await Promise.all([0, 1].map((i) => system.grpc.authenticateDevice({ deviceId: `placement-${i}-${Math.random()}` })));
+      const [a, b] = await Promise.all([0, 1].map((i) => system.grpc.authenticateDevice({ deviceId: deviceIdOf(`placement-${i}-${Math.random()}`) })));
       for (const p of [a!, b!]) await system.grpc.enqueue({ mmr: 77_000 }, bearer(p.token));
       const before = await eventually('assigned', async () => (await system.grpc.getAssignment({}, bearer(a!.token)).catch(() => undefined))?.assignment);
       expect(before.roomAddr).to.equal(first.address);

@@ -8,6 +8,7 @@ import { startRoomServer } from './room-fixture.js';
 import { startMatcher, type ServiceProcess } from './service-process.js';
 import { Stack } from './stack.js';
 import { eventually } from './wait.js';
+import { deviceIdOf } from './device-id.js';
 
 /** A short lease and fast heartbeats, so that a lost server's rooms move within seconds. */
 export const failoverLeaseMs = 2000;
@@ -68,7 +69,7 @@ export class FailoverSystem {
       Array.from({ length: count }, async () => {
         const mmr = (nextMmr = (nextMmr + 1000) % 100_000);
         const tag = Math.random().toString(36).slice(2);
-        const players = [0, 1].map((i) => new LibraryPlayer(this.matcher.address, { deviceId: `failover-${tag}-${i}`, mmr, chase: true }));
+        const players = [0, 1].map((i) => new LibraryPlayer(this.matcher.address, { deviceId: deviceIdOf(`failover-${tag}-${i}`), mmr, chase: true }));
         this.stack.add({ stop: () => players.forEach((p) => p.close()) });
         const [a, b] = await Promise.all(players.map((p) => p.play()));
         if (a!.roomId !== b!.roomId) throw new Error('the two players of a pair were matched into different rooms');

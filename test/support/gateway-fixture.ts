@@ -2,6 +2,7 @@ import { connect, registryAuth, type Clients } from './grpc-clients.js';
 import { RedisServer } from './redis-server.js';
 import { startMatcher, startService, type ServiceProcess } from './service-process.js';
 import { SseClient } from './sse-client.js';
+import { deviceIdOf } from './device-id.js';
 
 /** What a REST call answered: status, headers and the parsed JSON body (undefined when empty). */
 export interface HttpResult {
@@ -66,8 +67,8 @@ export class GatewayFixture {
   }
 
   /** Logs a new device in through POST /session. */
-  async player(deviceId = `device-${Math.random().toString(36).slice(2)}`): Promise<{ id: string; token: string }> {
-    const res = await this.call('POST', '/session', { json: { device_id: deviceId } });
+  async player(label = `device-${Math.random().toString(36).slice(2)}`): Promise<{ id: string; token: string }> {
+    const res = await this.call('POST', '/session', { json: { device_id: deviceIdOf(label) } });
     if (res.status !== 200 || !res.body) throw new Error(`POST /session answered ${res.status}`);
     return { id: String(res.body.player_id), token: String(res.body.token) };
   }

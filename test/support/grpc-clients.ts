@@ -18,6 +18,7 @@ export function connect(address: string) {
     matcher,
     authenticateDevice: promiseUnary(sessions, sessions.authenticateDevice, deadlineMs),
     revokeSession: promiseUnary(sessions, sessions.revokeSession, deadlineMs),
+    revokeAllSessions: promiseUnary(sessions, sessions.revokeAllSessions, deadlineMs),
     enqueue: promiseUnary(matcher, matcher.enqueue, deadlineMs),
     dequeue: promiseUnary(matcher, matcher.dequeue, deadlineMs),
     getAssignment: promiseUnary(matcher, matcher.getAssignment, deadlineMs),

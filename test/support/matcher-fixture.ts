@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { bearer, connect, registryAuth, type Clients } from './grpc-clients.js';
 import { RedisServer } from './redis-server.js';
 import { startMatcher, type ServiceProcess } from './service-process.js';
+import { deviceIdOf } from './device-id.js';
 
 /** A real Redis and a real Matcher process, with clients; one per describe block. */
 export class MatcherFixture {
@@ -19,8 +20,8 @@ export class MatcherFixture {
   }
 
   /** Logs a new device in and returns its player id and the metadata that acts as that player. */
-  async player(deviceId = `device-${Math.random().toString(36).slice(2)}`) {
-    const session = await this.clients.authenticateDevice({ deviceId });
+  async player(label = `device-${Math.random().toString(36).slice(2)}`) {
+    const session = await this.clients.authenticateDevice({ deviceId: deviceIdOf(label) });
     return { id: session.playerId, token: session.token, auth: bearer(session.token) };
   }
 

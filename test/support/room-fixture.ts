@@ -6,6 +6,7 @@ import { RedisServer } from './redis-server.js';
 import { startMatcher, startService, type ServiceProcess } from './service-process.js';
 import { UdpPlayer, type Policy } from './udp-player.js';
 import { eventually } from './wait.js';
+import { deviceIdOf } from './device-id.js';
 
 /** A logged-in player and the metadata that acts as them. */
 export interface TestPlayer {
@@ -51,7 +52,7 @@ export class RoomFixture {
   }
 
   async player(): Promise<TestPlayer> {
-    const session = await this.clients.authenticateDevice({ deviceId: `device-${Math.random().toString(36).slice(2)}` });
+    const session = await this.clients.authenticateDevice({ deviceId: deviceIdOf(`device-${Math.random().toString(36).slice(2)}`) });
     return { id: session.playerId, auth: bearer(session.token) };
   }
 

@@ -27,6 +27,9 @@ export interface MatcherConfig {
     claimBatchPairs: number;
   };
   sessionTtlSec: number;
+  /** A device id with no login for this long is forgotten. */
+  deviceTtlSec: number;
+  maxSessionsPerPlayer: number;
   connectTokenTtlSec: number;
   roomMapTtlSec: number;
   outcomeTtlSec: number;
@@ -56,6 +59,8 @@ const matcherEnv = {
   MATCH_PASS_INTERVAL_MS: intVar(100, 5, 60000),
   MATCH_CLAIM_BATCH_PAIRS: intVar(250, 1, 5000),
   SESSION_TTL_SEC: intVar(86400, 60, 30 * 86400),
+  SESSION_MAX_PER_PLAYER: intVar(16, 1, 1000),
+  DEVICE_TTL_SEC: intVar(90 * 86400, 3600, 3650 * 86400),
   CONNECT_TOKEN_TTL_SEC: intVar(30, 5, 3600),
   ROOM_MAP_TTL_SEC: intVar(300, 30, 86400),
   ROOM_SERVER_LEASE_TTL_MS: intVar(10000, 1000, 600000),
@@ -100,6 +105,8 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
       claimBatchPairs: e.MATCH_CLAIM_BATCH_PAIRS,
     },
     sessionTtlSec: e.SESSION_TTL_SEC,
+    deviceTtlSec: e.DEVICE_TTL_SEC,
+    maxSessionsPerPlayer: e.SESSION_MAX_PER_PLAYER,
     connectTokenTtlSec: e.CONNECT_TOKEN_TTL_SEC,
     roomMapTtlSec: e.ROOM_MAP_TTL_SEC,
     outcomeTtlSec: Math.max(3600, e.MATCH_MAX_WAIT_SEC * 2),

@@ -41,9 +41,14 @@ export class Keys {
     return `${this.prefix}session:${token}`;
   }
 
-  /** STRING: the player id a device logs in as. */
+  /** STRING (TTL: DEVICE_TTL_SEC, renewed at each login): the player id a device logs in as. */
   device(deviceId: string): string {
     return `${this.prefix}device:${deviceId}`;
+  }
+
+  /** ZSET (TTL: session lifetime): score = expiry (ms), member = session token of the player. */
+  playerSessions(playerId: string): string {
+    return `${this.prefix}player_sessions:${playerId}`;
   }
 
   /**

@@ -24,7 +24,11 @@ export const protobufPackage = "mini.session.v1";
 export const protobufFileName = "mini/session/v1/session.proto";
 
 export interface AuthenticateDeviceRequest {
-  /** Opaque, stable id of the device: 1 to 128 printable ASCII characters. */
+  /**
+   * Opaque, stable, secret id of the device: whoever knows it logs in as its player, so it must be
+   * random (the client library makes one): 16 to 128 characters of A-Z a-z 0-9 . _ ~ -, at least 8
+   * of them different.
+   */
   deviceId: string;
 }
 
@@ -34,7 +38,10 @@ export interface AuthenticateDeviceResponse {
   token: string;
   /** Unix time in milliseconds after which the token is refused. */
   expiresAtMs: number;
-  /** True when this call created the player (first login from this device). */
+  /**
+   * Always false: saying whether a device id already had a player would tell someone guessing ids
+   * which ones exist. (It was true on a device's first login.)
+   */
   created: boolean;
 }
 
@@ -42,6 +49,14 @@ export interface RevokeSessionRequest {
 }
 
 export interface RevokeSessionResponse {
+}
+
+export interface RevokeAllSessionsRequest {
+}
+
+export interface RevokeAllSessionsResponse {
+  /** Sessions ended, this one included. */
+  revoked: number;
 }
 
 function createBaseAuthenticateDeviceRequest(): AuthenticateDeviceRequest {
@@ -346,6 +361,125 @@ export const RevokeSessionResponse: MessageFns<RevokeSessionResponse> = {
   },
 };
 
+function createBaseRevokeAllSessionsRequest(): RevokeAllSessionsRequest {
+  return {};
+}
+
+export const RevokeAllSessionsRequest: MessageFns<RevokeAllSessionsRequest> = {
+  encode(_: RevokeAllSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeAllSessionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeAllSessionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): RevokeAllSessionsRequest {
+    return {};
+  },
+
+  toJSON(_: RevokeAllSessionsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeAllSessionsRequest>): RevokeAllSessionsRequest {
+    return RevokeAllSessionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<RevokeAllSessionsRequest>): RevokeAllSessionsRequest {
+    const message = createBaseRevokeAllSessionsRequest();
+    return message;
+  },
+};
+
+function createBaseRevokeAllSessionsResponse(): RevokeAllSessionsResponse {
+  return { revoked: 0 };
+}
+
+export const RevokeAllSessionsResponse: MessageFns<RevokeAllSessionsResponse> = {
+  encode(message: RevokeAllSessionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.revoked !== 0) {
+      writer.uint32(8).int32(message.revoked);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeAllSessionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeAllSessionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.revoked = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeAllSessionsResponse {
+    return { revoked: isSet(object.revoked) ? globalThis.Number(object.revoked) : 0 };
+  },
+
+  toJSON(message: RevokeAllSessionsResponse): unknown {
+    const obj: any = {};
+    if (message.revoked !== 0) {
+      obj.revoked = Math.round(message.revoked);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeAllSessionsResponse>): RevokeAllSessionsResponse {
+    return RevokeAllSessionsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeAllSessionsResponse>): RevokeAllSessionsResponse {
+    const message = createBaseRevokeAllSessionsResponse();
+    message.revoked = object.revoked ?? 0;
+    return message;
+  },
+};
+
 /**
  * Sessions issues and revokes the session tokens that every Matcher call carries as
  * `authorization: Bearer <token>`. A token lives in Redis as `session:<token>` for 24 hours.
@@ -370,7 +504,8 @@ export const SessionsService = {
     responseDeserialize: (value: Buffer): AuthenticateDeviceResponse => AuthenticateDeviceResponse.decode(value),
   },
   /**
-   * RevokeSession ends the session whose token the call carries; later calls with it are UNAUTHENTICATED.
+   * RevokeSession ends the session whose token the call carries; later calls with it are UNAUTHENTICATED
+   * and its open WatchAssignment streams end with UNAUTHENTICATED at once.
    * Errors: UNAUTHENTICATED (no, unknown or expired token), UNAVAILABLE.
    */
   revokeSession: {
@@ -383,6 +518,22 @@ export const SessionsService = {
       Buffer.from(RevokeSessionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RevokeSessionResponse => RevokeSessionResponse.decode(value),
   },
+  /**
+   * RevokeAllSessions ends every session of the player whose token the call carries (this one too),
+   * e.g. after a device id leaked; their open watch streams end at once.
+   * Errors: UNAUTHENTICATED (no, unknown or expired token), UNAVAILABLE.
+   */
+  revokeAllSessions: {
+    path: "/mini.session.v1.Sessions/RevokeAllSessions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeAllSessionsRequest): Buffer =>
+      Buffer.from(RevokeAllSessionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeAllSessionsRequest => RevokeAllSessionsRequest.decode(value),
+    responseSerialize: (value: RevokeAllSessionsResponse): Buffer =>
+      Buffer.from(RevokeAllSessionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeAllSessionsResponse => RevokeAllSessionsResponse.decode(value),
+  },
 } as const;
 
 export interface SessionsServer extends UntypedServiceImplementation {
@@ -392,10 +543,17 @@ export interface SessionsServer extends UntypedServiceImplementation {
    */
   authenticateDevice: handleUnaryCall<AuthenticateDeviceRequest, AuthenticateDeviceResponse>;
   /**
-   * RevokeSession ends the session whose token the call carries; later calls with it are UNAUTHENTICATED.
+   * RevokeSession ends the session whose token the call carries; later calls with it are UNAUTHENTICATED
+   * and its open WatchAssignment streams end with UNAUTHENTICATED at once.
    * Errors: UNAUTHENTICATED (no, unknown or expired token), UNAVAILABLE.
    */
   revokeSession: handleUnaryCall<RevokeSessionRequest, RevokeSessionResponse>;
+  /**
+   * RevokeAllSessions ends every session of the player whose token the call carries (this one too),
+   * e.g. after a device id leaked; their open watch streams end at once.
+   * Errors: UNAUTHENTICATED (no, unknown or expired token), UNAVAILABLE.
+   */
+  revokeAllSessions: handleUnaryCall<RevokeAllSessionsRequest, RevokeAllSessionsResponse>;
 }
 
 export interface SessionsClient extends Client {
@@ -419,7 +577,8 @@ export interface SessionsClient extends Client {
     callback: (error: ServiceError | null, response: AuthenticateDeviceResponse) => void,
   ): ClientUnaryCall;
   /**
-   * RevokeSession ends the session whose token the call carries; later calls with it are UNAUTHENTICATED.
+   * RevokeSession ends the session whose token the call carries; later calls with it are UNAUTHENTICATED
+   * and its open WatchAssignment streams end with UNAUTHENTICATED at once.
    * Errors: UNAUTHENTICATED (no, unknown or expired token), UNAVAILABLE.
    */
   revokeSession(
@@ -436,6 +595,26 @@ export interface SessionsClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeSessionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * RevokeAllSessions ends every session of the player whose token the call carries (this one too),
+   * e.g. after a device id leaked; their open watch streams end at once.
+   * Errors: UNAUTHENTICATED (no, unknown or expired token), UNAVAILABLE.
+   */
+  revokeAllSessions(
+    request: RevokeAllSessionsRequest,
+    callback: (error: ServiceError | null, response: RevokeAllSessionsResponse) => void,
+  ): ClientUnaryCall;
+  revokeAllSessions(
+    request: RevokeAllSessionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeAllSessionsResponse) => void,
+  ): ClientUnaryCall;
+  revokeAllSessions(
+    request: RevokeAllSessionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeAllSessionsResponse) => void,
   ): ClientUnaryCall;
 }
 
