@@ -16,6 +16,7 @@ const matcherScripts = {
   'login-device': 1,
   'issue-session': 0,
   'revoke-sessions': 1,
+  'read-ticket': 3,
 } as const;
 
 export type MatcherScript = keyof typeof matcherScripts;

@@ -63,20 +63,19 @@ export class TicketStore {
   }
 
   /**
-   * Where the player stands, read in one MULTI: assigned (room_map), else queued (queue entry),
-   * else how the last ticket ended (outcome), else not queued.
+   * Where the player stands, read in one atomic step (read-ticket.lua, which Redis runs even while it
+   * refuses writes): assigned (room_map), else queued (queue entry), else how the last ticket ended
+   * (outcome), else not queued.
    */
   async read(playerId: string): Promise<TicketView> {
     const k = this.keys;
-    const replies = await this.redis
-      .multi()
-      .hgetall(k.roomMap(playerId))
-      .zscore(k.waiting(), playerId)
-      .hgetall(k.outcome(playerId))
-      .exec();
-    const roomMap = (replies?.[0]?.[1] ?? {}) as Record<string, string>;
-    const enqueuedAt = replies?.[1]?.[1] as string | null | undefined;
-    const outcome = (replies?.[2]?.[1] ?? {}) as Record<string, string>;
+    const [mapFields, enqueuedAt, outcomeFields] = (await runScript(this.redis, 'read-ticket', [k.roomMap(playerId), k.waiting(), k.outcome(playerId)], [playerId])) as [
+      string[],
+      string | null,
+      string[],
+    ];
+    const roomMap = fieldsOf(mapFields);
+    const outcome = fieldsOf(outcomeFields);
     if (roomMap.room_id !== undefined) {
       const assignment = toAssignment(roomMap);
       return { state: 'assigned', changedAtMs: assignment.assignedAtMs, assignment };
@@ -86,6 +85,13 @@ export class TicketStore {
     if (status === undefined || !outcomeStates.has(status)) return { state: 'not_queued', changedAtMs: 0 };
     return { state: status as TicketState, changedAtMs: Number(outcome.changed_at ?? 0) };
   }
+}
+
+/** A hash read by a script (HGETALL's flat field, value list) as an object. */
+function fieldsOf(flat: string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
 }
 
 function toAssignment(map: Record<string, string>): AssignmentRecord {

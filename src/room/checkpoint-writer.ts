@@ -1,4 +1,5 @@
 import { ReplyError, type Redis } from 'ioredis';
+import { isRedisUnavailable } from '../shared/redis/errors.js';
 import type { Logger } from 'pino';
 import type { Keys } from '../shared/redis/keys.js';
 import type { RoomInfoView } from './room-views.js';
@@ -132,8 +133,9 @@ export class CheckpointWriter {
     batches.forEach((batch, b) => {
       const [err, codes] = replies[b] ?? [new Error('no reply'), []];
       if (err) {
-        // Redis answered with an error (out of memory, a broken script): it is up, but the write failed.
-        if (err instanceof ReplyError) {
+        // Redis answered with an error (a broken script, a wrong type): it is up, but the write failed.
+        // One that means "not now" (out of memory, loading) counts as skipped, like an outage.
+        if (err instanceof ReplyError && !isRedisUnavailable(err)) {
           fate.failed += batch.length;
           this.log.error({ err: err.message, checkpoints: batch.length }, 'checkpoint write failed');
         } else {

@@ -114,6 +114,24 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect([await writes('failed'), await writes('skipped'), await writes('written')]).to.deep.equal([1, 0, 1]);
   });
 
+  it('counts checkpoints Redis refuses for want of memory as skipped, like an outage, and writes again once it has room', async () => {
+    const { stats, writes } = newStats();
+    const w = writer(stats);
+    await place(['oom']);
+    await check.config('SET', 'maxmemory-policy', 'noeviction');
+    await check.config('SET', 'maxmemory', '1');
+    try {
+      w.write([world('oom', 'me', 1, 5)], []);
+      await w.drain();
+      expect([await writes('skipped'), (await writes('failed')) ?? 0]).to.deep.equal([1, 0]);
+    } finally {
+      await check.config('SET', 'maxmemory', '0');
+    }
+    w.write([world('oom', 'me', 1, 10)], []);
+    await w.drain();
+    expect((await stored('oom')).tick).to.equal(10);
+  });
+
   it('updates room info only for a running room of this server, and drops the rooms placed elsewhere', async () => {
     await check.hset('room:mine:info', 'addr', addr, 'status', 'assigned', 'player_count', 2);
     await check.hset('room:over:info', 'addr', addr, 'status', 'ended', 'player_count', 0);

@@ -9,7 +9,11 @@ import {
 } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { AppError, grpcStatusOfKind } from '../errors.js';
+import { LogThrottle } from '../log-throttle.js';
 import { redisFailure } from '../redis/errors.js';
+
+/** An outage fails every call alike: each method says so at most once in this long. */
+const outageLogIntervalMs = 5000;
 
 /** What a handler sees of its call besides the request. */
 export interface CallContext {
@@ -20,14 +24,17 @@ export interface CallContext {
 }
 
 /**
- * The one place errors become gRPC statuses: AppError by its kind, unreachable Redis as UNAVAILABLE,
- * anything else INTERNAL with a generic message (the cause goes to the log, never to the caller).
+ * The one place errors become gRPC statuses: AppError by its kind, unreachable Redis (or Redis
+ * refusing writes) as UNAVAILABLE, anything else INTERNAL with a generic message (the cause goes to
+ * the log, never to the caller). Outage warnings are throttled per method.
  */
-function toServiceError(err: unknown, log: Logger, method: string): { code: GrpcStatus; details: string } {
+function toServiceError(err: unknown, log: Logger, method: string, outages: LogThrottle): { code: GrpcStatus; details: string } {
   const mapped = redisFailure(err);
   if (mapped instanceof AppError) {
-    if (mapped.kind === 'unavailable' || mapped.kind === 'internal') {
-      log.warn({ method, err: mapped.cause ?? mapped }, mapped.message);
+    if (mapped.kind === 'internal') log.warn({ method, err: mapped.cause ?? mapped }, mapped.message);
+    if (mapped.kind === 'unavailable') {
+      const line = outages.take();
+      if (line) log.warn({ method, err: (mapped.cause as Error | undefined)?.message ?? mapped.message, suppressed: line.suppressed }, mapped.message);
     }
     return { code: grpcStatusOfKind[mapped.kind], details: mapped.message };
   }
@@ -41,10 +48,11 @@ export function unary<Req, Res>(
   method: string,
   fn: (request: Req, ctx: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
+  const outages = new LogThrottle(outageLogIntervalMs);
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     fn(call.request, lazyContext(call, method)).then(
       (response) => callback(null, response),
-      (err: unknown) => callback(toServiceError(err, log, method)),
+      (err: unknown) => callback(toServiceError(err, log, method, outages)),
     );
   };
 }
@@ -58,6 +66,7 @@ export function serverStream<Req, Res>(
   method: string,
   fn: (request: Req, ctx: CallContext) => AsyncIterable<Res>,
 ): handleServerStreamingCall<Req, Res> {
+  const outages = new LogThrottle(outageLogIntervalMs);
   return (call: ServerWritableStream<Req, Res>) => {
     const abort = new AbortController();
     call.once('cancelled', () => abort.abort());
@@ -73,7 +82,7 @@ export function serverStream<Req, Res>(
         if (!abort.signal.aborted) call.end();
       },
       (err: unknown) => {
-        if (!abort.signal.aborted) call.emit('error', toServiceError(err, log, method));
+        if (!abort.signal.aborted) call.emit('error', toServiceError(err, log, method, outages));
       },
     );
   };

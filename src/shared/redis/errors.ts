@@ -1,7 +1,11 @@
 import { AppError } from '../errors.js';
 
-/** Redis replies that mean "not now" rather than "wrong": the server is starting, busy or failing over. */
-const transientReplyPrefixes = ['LOADING', 'BUSY', 'MASTERDOWN', 'READONLY', 'TRYAGAIN', 'CLUSTERDOWN'];
+/**
+ * Redis replies that mean "not now" rather than "wrong": the server is starting, busy or failing
+ * over, or refuses writes for now (OOM: at maxmemory with noeviction; MISCONF: it cannot persist;
+ * NOREPLICAS: too few replicas acknowledge).
+ */
+const transientReplyPrefixes = ['LOADING', 'BUSY', 'MASTERDOWN', 'READONLY', 'TRYAGAIN', 'CLUSTERDOWN', 'OOM', 'MISCONF', 'NOREPLICAS'];
 
 /** Client-side failures ioredis reports when the connection is down or a command took too long. */
 const unreachableMessages = [
