@@ -72,7 +72,7 @@ runMain(async () => {
     new FailoverMetrics(registry),
     log,
   );
-  const hub = new WatchHub(subscriber, keys.ticketEvents(), log);
+  const hub = new WatchHub(subscriber, keys.ticketEvents(), log, config.maxWatchesPerPlayer);
   const metrics = new MatcherMetrics(registry, { queueSize: () => matches.size(), liveRoomServers: () => roomServers.countLive() });
   let starved = false;
   const loop = new MatchLoop(matches, config.match, now, log, (report) => {

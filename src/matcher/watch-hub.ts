@@ -11,13 +11,16 @@ type Wake = () => void;
  * back) every watcher is woken, since messages sent meanwhile are lost.
  */
 export class WatchHub {
-  private readonly watchers = new Map<string, Set<Wake>>();
+  /** Each player's open watches, oldest first (a Set keeps insertion order). */
+  private readonly watchers = new Map<string, Set<PlayerWatch>>();
   private closing = false;
 
   constructor(
     private readonly subscriber: Redis,
     private readonly channel: string,
     private readonly log: Logger,
+    /** Most watches one player holds open; a new one past it ends the oldest (RESOURCE_EXHAUSTED). */
+    private readonly maxWatchesPerPlayer: number,
   ) {
     subscriber.on('message', (_channel: string, playerIds: string) => {
       for (const playerId of playerIds.split(' ')) this.wake(playerId);
@@ -39,8 +42,8 @@ export class WatchHub {
    * UNAVAILABLE when the hub shuts down. Close it when done.
    */
   watch(playerId: string, signal: AbortSignal): PlayerWatch {
-    const watch = new PlayerWatch(signal, () => this.closing, () => this.remove(playerId, watch.wake));
-    this.add(playerId, watch.wake);
+    const watch = new PlayerWatch(signal, () => this.closing, () => this.remove(playerId, watch));
+    this.add(playerId, watch);
     return watch;
   }
 
@@ -59,22 +62,27 @@ export class WatchHub {
 
   private wake(playerId: string): void {
     const set = this.watchers.get(playerId);
-    if (set) for (const wake of set) wake();
+    if (set) for (const watch of set) watch.wake();
   }
 
   private wakeAll(): void {
-    for (const set of this.watchers.values()) for (const wake of set) wake();
+    for (const set of this.watchers.values()) for (const watch of set) watch.wake();
   }
 
-  private add(playerId: string, wake: Wake): void {
+  private add(playerId: string, watch: PlayerWatch): void {
     let set = this.watchers.get(playerId);
     if (!set) this.watchers.set(playerId, (set = new Set()));
-    set.add(wake);
+    set.add(watch);
+    if (set.size > this.maxWatchesPerPlayer) {
+      const oldest = set.values().next().value!;
+      set.delete(oldest);
+      oldest.supersede();
+    }
   }
 
-  private remove(playerId: string, wake: Wake): void {
+  private remove(playerId: string, watch: PlayerWatch): void {
     const set = this.watchers.get(playerId);
-    set?.delete(wake);
+    set?.delete(watch);
     if (set?.size === 0) this.watchers.delete(playerId);
   }
 }
@@ -82,6 +90,7 @@ export class WatchHub {
 /** One open watch of one player; see WatchHub.watch. */
 export class PlayerWatch implements AsyncIterable<void> {
   private pending = false;
+  private superseded = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private notify: (() => void) | undefined;
   readonly wake: Wake = () => {
@@ -105,10 +114,17 @@ export class PlayerWatch implements AsyncIterable<void> {
         this.notify = undefined;
       }
       if (this.hubClosing()) throw new AppError('unavailable', 'matcher shutting down, watch again');
+      if (this.superseded) throw new AppError('resource_exhausted', 'too many watches open for this player: the oldest was closed');
       if (this.signal.aborted) return;
       this.pending = false;
       yield;
     }
+  }
+
+  /** Ends this watch (RESOURCE_EXHAUSTED): the player opened more than the hub allows. */
+  supersede(): void {
+    this.superseded = true;
+    this.wake();
   }
 
   /** Wakes this watch after a delay (to retry a read that failed). */

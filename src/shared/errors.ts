@@ -7,6 +7,7 @@ export type ErrorKind =
   | 'permission_denied'
   | 'not_found'
   | 'failed_precondition'
+  | 'resource_exhausted'
   | 'unavailable'
   | 'internal';
 
@@ -28,6 +29,7 @@ export const grpcStatusOfKind: Record<ErrorKind, GrpcStatus> = {
   permission_denied: GrpcStatus.PERMISSION_DENIED,
   not_found: GrpcStatus.NOT_FOUND,
   failed_precondition: GrpcStatus.FAILED_PRECONDITION,
+  resource_exhausted: GrpcStatus.RESOURCE_EXHAUSTED,
   unavailable: GrpcStatus.UNAVAILABLE,
   internal: GrpcStatus.INTERNAL,
 };

@@ -131,6 +131,23 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
     expect(await ended).to.equal(status.CANCELLED);
   });
 
+  it('holds at most 4 watches per player: a fifth ends the oldest with RESOURCE_EXHAUSTED, the others go on', async () => {
+    const a = await fx.player();
+    const watches = Array.from({ length: 5 }, () => {
+      const call = fx.clients.matcher.watchAssignment({}, a.auth);
+      const events: WatchAssignmentResponse[] = [];
+      const ended = new Promise<number>((resolve) => call.on('error', (err: { code: number }) => resolve(err.code)));
+      call.on('data', (event: WatchAssignmentResponse) => events.push(event));
+      return { call, events, ended };
+    });
+    await eventually('each watch answered', () => watches.slice(1).every((w) => w.events.length > 0));
+    expect(await watches[0]!.ended).to.equal(status.RESOURCE_EXHAUSTED);
+    await fx.clients.enqueue({ mmr: 4321 }, a.auth);
+    await eventually('QUEUED pushed to the four left', () => watches.slice(1).every((w) => w.events.some((e) => e.status === TicketStatus.TICKET_STATUS_QUEUED)));
+    for (const w of watches.slice(1)) w.call.cancel();
+    await fx.clients.dequeue({}, a.auth);
+  });
+
   it('rejects bad input with INVALID_ARGUMENT and changes nothing', async () => {
     const a = await fx.player();
     for (const mmr of [-1, Number.NaN, Number.POSITIVE_INFINITY, 1e9]) {

@@ -27,6 +27,8 @@ export interface MatcherConfig {
     claimBatchPairs: number;
   };
   sessionTtlSec: number;
+  /** Most WatchAssignment streams one player holds; a new one past it ends the oldest. */
+  maxWatchesPerPlayer: number;
   /** A device id with no login for this long is forgotten. */
   deviceTtlSec: number;
   maxSessionsPerPlayer: number;
@@ -60,6 +62,7 @@ const matcherEnv = {
   MATCH_CLAIM_BATCH_PAIRS: intVar(250, 1, 5000),
   SESSION_TTL_SEC: intVar(86400, 60, 30 * 86400),
   SESSION_MAX_PER_PLAYER: intVar(16, 1, 1000),
+  MATCH_MAX_WATCHES_PER_PLAYER: intVar(4, 1, 1000),
   DEVICE_TTL_SEC: intVar(90 * 86400, 3600, 3650 * 86400),
   CONNECT_TOKEN_TTL_SEC: intVar(30, 5, 3600),
   ROOM_MAP_TTL_SEC: intVar(300, 30, 86400),
@@ -105,6 +108,7 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
       claimBatchPairs: e.MATCH_CLAIM_BATCH_PAIRS,
     },
     sessionTtlSec: e.SESSION_TTL_SEC,
+    maxWatchesPerPlayer: e.MATCH_MAX_WATCHES_PER_PLAYER,
     deviceTtlSec: e.DEVICE_TTL_SEC,
     maxSessionsPerPlayer: e.SESSION_MAX_PER_PLAYER,
     connectTokenTtlSec: e.CONNECT_TOKEN_TTL_SEC,
