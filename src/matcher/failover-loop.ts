@@ -58,7 +58,10 @@ export class FailoverLoop {
   async sweep(): Promise<void> {
     if (this.now() < this.quietUntilMs) return;
     const silent = await this.store.silentSince(this.now() - this.options.leaseTtlMs);
-    for (const { addr, lastHeartbeatMs } of silent) await this.moveServer(addr, 'lease_lost', lastHeartbeatMs);
+    // Each server on its own: one that fails (a bad record) must not hold up the others.
+    const failures: unknown[] = [];
+    for (const { addr, lastHeartbeatMs } of silent) await this.moveServer(addr, 'lease_lost', lastHeartbeatMs).catch((err: unknown) => failures.push(err));
+    if (failures.length > 0) throw failures.find(isRedisUnavailable) ?? failures[0];
   }
 
   /**
@@ -66,11 +69,15 @@ export class FailoverLoop {
    * Returns true when the server is given up on, so the room has moved or is about to.
    */
   async report(playerId: string, roomId: string): Promise<{ current: boolean; serverReplaced: boolean }> {
-    const { lateAfterMs, reportTtlMs } = this.options;
-    const verdict = await this.store.reportUnreachable(playerId, roomId, this.now(), lateAfterMs, reportTtlMs);
+    const { reportTtlMs, leaseTtlMs } = this.options;
+    // In the quiet period every heartbeat may be late for want of a Matcher or Redis: no server is given up on.
+    const lateAfterMs = this.now() < this.quietUntilMs ? Number.MAX_SAFE_INTEGER : this.options.lateAfterMs;
+    const nowMs = this.now();
+    const verdict = await this.store.reportUnreachable(playerId, roomId, nowMs, { lateAfterMs, reportTtlMs, leaseTtlMs });
     if (verdict.kind === 'revoked') {
-      this.log.warn({ addr: verdict.addr, room_id: roomId, last_heartbeat_ms: verdict.lastHeartbeatMs }, 'room server reported unreachable by its players and late: lease revoked');
-      await this.moveServer(verdict.addr, 'reported', verdict.lastHeartbeatMs);
+      const fields = { addr: verdict.addr, room_id: roomId, since_heartbeat_ms: verdict.sinceHeartbeatMs };
+      this.log.warn(fields, 'room server reported unreachable by its players and late: lease revoked');
+      await this.moveServer(verdict.addr, 'reported', nowMs - verdict.sinceHeartbeatMs);
     }
     return { current: verdict.kind !== 'not_current', serverReplaced: verdict.kind === 'revoked' || verdict.kind === 'already_gone' };
   }

@@ -21,8 +21,8 @@ export interface UnreachableVerdict {
   kind: (typeof verdictOfCode)[number];
   /** The room's server ('' when not_current). */
   addr: string;
-  /** With server_on_time and revoked: the server's last heartbeat (ms). */
-  lastHeartbeatMs: number;
+  /** With server_on_time and revoked: how long ago the server's last heartbeat was (ms). */
+  sinceHeartbeatMs: number;
 }
 
 const verdictOfCode = ['not_current', 'noted', 'server_on_time', 'revoked', 'already_gone'] as const;
@@ -86,14 +86,19 @@ export class FailoverStore {
   }
 
   /** Records a player's report that their room's server is unreachable; see report-unreachable.lua. */
-  async reportUnreachable(playerId: string, roomId: string, nowMs: number, lateAfterMs: number, reportTtlMs: number): Promise<UnreachableVerdict> {
+  async reportUnreachable(
+    playerId: string,
+    roomId: string,
+    nowMs: number,
+    limits: { lateAfterMs: number; reportTtlMs: number; leaseTtlMs: number },
+  ): Promise<UnreachableVerdict> {
     const k = this.keys;
-    const [code, addr, lastHeartbeatMs] = (await runScript(
+    const [code, addr, sinceHeartbeatMs] = (await runScript(
       this.redis,
       'report-unreachable',
       [k.roomMap(playerId), k.roomInfo(roomId), k.roomUnreachable(roomId), k.roomServerLoad()],
-      [k.prefix, playerId, roomId, nowMs, lateAfterMs, reportTtlMs],
-    )) as [number, string, string | number];
-    return { kind: verdictOfCode[code] ?? 'not_current', addr, lastHeartbeatMs: Number(lastHeartbeatMs) };
+      [k.prefix, playerId, roomId, nowMs, limits.lateAfterMs, limits.reportTtlMs, limits.leaseTtlMs],
+    )) as [number, string, number];
+    return { kind: verdictOfCode[code] ?? 'not_current', addr, sinceHeartbeatMs: Number(sinceHeartbeatMs) };
   }
 }

@@ -30,10 +30,10 @@ export interface HandlerDeps {
   log: Logger;
 }
 
-type Hosting = 'hosted' | 'wrong_room' | 'room_gone' | 'moved';
+type Hosting = 'hosted' | 'wrong_room' | 'room_gone' | 'moved' | 'unavailable';
 
 /** How a connect to a room that cannot be hosted here is refused, by what the lookup found. */
-const refusals: Record<Exclude<Hosting, 'hosted'>, { drop: DropReason; reason: RefusedReason }> = {
+const refusals: Record<Exclude<Hosting, 'hosted' | 'unavailable'>, { drop: DropReason; reason: RefusedReason }> = {
   wrong_room: { drop: 'wrong_room', reason: RefusedReason.REFUSED_REASON_ROOM_GONE },
   room_gone: { drop: 'room_gone', reason: RefusedReason.REFUSED_REASON_ROOM_GONE },
   moved: { drop: 'room_moved', reason: RefusedReason.REFUSED_REASON_ROOM_MOVED },
@@ -112,6 +112,10 @@ export class DatagramHandler {
     if (hostedEpoch !== undefined && roomEpoch > hostedEpoch) host.evict(roomId);
     const stale = hostedEpoch !== undefined && roomEpoch < hostedEpoch;
     const hosting = stale ? 'moved' : host.has(roomId) ? 'hosted' : host.isOver(roomId) ? 'room_gone' : await this.hostRoom(roomId, roomEpoch);
+    if (hosting === 'unavailable') {
+      stats.drop('redis_unavailable');
+      return 'redis_unavailable';
+    }
     // The room may have finished while it was being looked up.
     if (hosting !== 'hosted' || !host.has(roomId)) {
       const drop = hosting === 'hosted' ? 'room_gone' : refusals[hosting].drop;
@@ -155,7 +159,7 @@ export class DatagramHandler {
     if (host.has(roomId)) return 'hosted';
     if (host.isOver(roomId)) return 'room_gone';
     // Not remembered as over: the sweep still has to report a room whose end was never reported.
-    if (found.kind === 'wrong_room' || found.kind === 'room_gone' || found.kind === 'moved') return found.kind;
+    if (found.kind === 'wrong_room' || found.kind === 'room_gone' || found.kind === 'moved' || found.kind === 'unavailable') return found.kind;
     if (found.kind === 'fresh') {
       host.addRoom(createWorld(roomId, this.deps.rules.sim, this.deps.newSeed()), found.placementEpoch);
       log.info({ room_id: roomId, redis_down: found.redisDown, placement_epoch: found.placementEpoch }, 'room created');

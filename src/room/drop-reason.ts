@@ -26,6 +26,8 @@ export type DropReason =
   | 'room_gone'
   /** A token for an earlier placement of a room that has since moved to another server. */
   | 'room_moved'
+  /** A connect to a room that moved here while Redis (its checkpoint) is unreachable: no answer, the client retries. */
+  | 'redis_unavailable'
   /** A token whose seat belongs to another player. */
   | 'seat_taken'
   /** A connection id no room knows. */
@@ -54,6 +56,7 @@ const everyReason: Record<DropReason, true> = {
   wrong_room: true,
   room_gone: true,
   room_moved: true,
+  redis_unavailable: true,
   seat_taken: true,
   unknown_connection: true,
   wrong_address: true,

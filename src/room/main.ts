@@ -62,8 +62,10 @@ runMain(async () => {
   defineRoomScripts(redis);
   countRedisErrors(redis, 'room', registry);
   const host = new RoomHost({ rules, send, stats, log, owner, newConnectionId: randomConnectionId });
+  // A room this server ended itself lingers to tell its players; any other refused write means the
+  // room is played elsewhere now, or the Matcher ended it: drop it and tell its players to ask.
   const movedAway = (roomId: string): void => {
-    if (host.evict(roomId)) stats.roomMovedAway();
+    if (!host.isOver(roomId) && host.evict(roomId)) stats.roomMovedAway();
   };
   const checkpointOptions = { addr: publicAddr, ttlMs: config.checkpointTtlSec * 1000, onMovedAway: movedAway };
   const writer = new CheckpointWriter(redis, keys, checkpointOptions, stats, log);
@@ -144,7 +146,8 @@ runMain(async () => {
     const running = host.liveWorlds();
     writer.write(running, []);
     await Promise.all([writer.drain(), reporter.flush()]);
-    const handedOver = await link.deregister(running.length > 0);
+    // Always hand over: rooms assigned here that nobody joined yet move too.
+    const handedOver = await link.deregister(true);
     reporter.stop();
     if (handedOver) for (const { roomId } of running) movedAway(roomId);
     log.info({ ...(await stats.read()), rooms_checkpointed: running.length, handed_over: handedOver !== undefined }, 'final checkpoints written');

@@ -57,7 +57,8 @@ export class RegistryLink {
   /** The current lease; undefined while (re-)registering. */
   serverId: string | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private registering = false;
+  private registering: Promise<void> | undefined;
+  private registeredOnce = false;
   private stopped = false;
   private failures = 0;
 
@@ -88,6 +89,8 @@ export class RegistryLink {
    */
   async deregister(handOver: boolean): Promise<DeregisterResponse | undefined> {
     this.stop();
+    // A Register in flight would leave a live lease behind: wait for it, then drain that lease.
+    await this.registering;
     const serverId = this.serverId;
     if (serverId === undefined) return undefined;
     try {
@@ -95,7 +98,7 @@ export class RegistryLink {
       this.log.info({ server_id: serverId, hand_over: handOver, ...roomCounts(response) }, 'deregistered: draining');
       return response;
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'deregister failed: rooms move when the lease lapses');
+      this.log.warn({ err: (err as Error).message }, 'deregister failed: rooms not handed over here move once the lease lapses');
       return undefined;
     }
   }
@@ -105,26 +108,31 @@ export class RegistryLink {
     clearTimeout(this.timer);
   }
 
-  private async register(): Promise<void> {
-    if (this.registering || this.stopped) return;
-    this.registering = true;
+  private register(): Promise<void> {
+    if (this.registering || this.stopped) return this.registering ?? Promise.resolve();
+    this.registering = this.registerOnce().finally(() => (this.registering = undefined));
+    return this.registering;
+  }
+
+  private async registerOnce(): Promise<void> {
     try {
       const { addr, capacity, checkpointTtlMs } = this.options;
       const response = await this.calls.register({ addr, capacity, checkpointTtlMs });
       this.serverId = response.serverId;
+      this.registeredOnce = true;
       const intervalMs = this.options.heartbeatIntervalMs ?? response.heartbeatIntervalMs;
       this.log.info({ server_id: this.serverId, addr: this.options.addr, heartbeat_interval_ms: intervalMs }, 'registered with the matcher');
       this.failures = 0;
       this.schedule(() => this.beat(intervalMs), intervalMs);
     } catch (err) {
-      if (statusOf(err) === status.FAILED_PRECONDITION) {
+      // Refused for good at start-up: the configuration must change. Later (a Matcher replica
+      // configured differently mid-deploy), the rooms here keep running and registering is retried.
+      if (statusOf(err) === status.FAILED_PRECONDITION && !this.registeredOnce) {
         this.stop();
         return this.options.onRefused((err as ServiceError).details);
       }
       this.failed('register', err);
       this.schedule(() => this.register(), this.options.retryMs);
-    } finally {
-      this.registering = false;
     }
   }
 

@@ -14,6 +14,8 @@ export type RoomLookup =
   | { kind: 'wrong_room' }
   /** The token is for an earlier placement: the room has moved since; the player must ask again. */
   | { kind: 'moved' }
+  /** Redis unreachable and the room has a history elsewhere (it moved here): its state cannot be read yet. */
+  | { kind: 'unavailable' }
   /** Over: ended by the Matcher, its last checkpoint is the final one, or it ran and its checkpoint expired. */
   | { kind: 'room_gone' };
 
@@ -49,6 +51,8 @@ export class RoomStore {
         this.redis.getBuffer(this.keys.roomCheckpoint(roomId)),
       ]);
     } catch (err) {
+      // A room that moved here has a checkpoint to restore: starting it afresh would lose its score.
+      if (tokenEpoch > 0) return { kind: 'unavailable' };
       this.log.warn({ room_id: roomId, err: (err as Error).message }, 'redis unavailable: starting the room without its records');
       return { kind: 'fresh', redisDown: true, placementEpoch: tokenEpoch };
     }

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { TicketStatus, type WatchAssignmentResponse } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { deviceIdOf } from '../support/device-id.js';
 import { GatewayFixture } from '../support/gateway-fixture.js';
-import { bearer } from '../support/grpc-clients.js';
+import { bearer, registryAuth } from '../support/grpc-clients.js';
 import { expectStatus } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
 
@@ -30,7 +30,7 @@ describe('Redis out of memory (real Redis at maxmemory, real Matcher and gateway
   });
 
   it('reads answer, writes answer UNAVAILABLE / 503 with Retry-After, logs stay quiet, and all recovers when memory frees', async () => {
-    await fx.roomServer('127.0.0.1:7999', 10);
+    const serverId = await fx.roomServer('127.0.0.1:7999', 10);
     const [a, b, c] = await Promise.all(['full-a', 'full-b', 'full-c'].map((label) => fx.grpc.authenticateDevice({ deviceId: deviceIdOf(label) })));
     for (const p of [a!, b!]) await fx.grpc.enqueue({ mmr: 3300 }, bearer(p.token));
     const assigned = await eventually('assigned', async () => (await fx.grpc.getAssignment({}, bearer(a!.token)).catch(() => undefined))?.assignment);
@@ -48,6 +48,9 @@ describe('Redis out of memory (real Redis at maxmemory, real Matcher and gateway
     watch.cancel();
     const rest = await fx.call('GET', '/match/status', { token: a!.token });
     expect(rest.status).to.equal(200);
+
+    // Heartbeats still land: a full Redis must not make healthy room servers look lost.
+    expect(await fx.grpc.heartbeat({ serverId, activeRooms: 1, players: 2, tickRate: 60, tickDurationP99Ms: 1 }, registryAuth())).to.deep.equal({ assignedRooms: 1 });
 
     // Writes: UNAVAILABLE over gRPC, 503 with Retry-After over REST; the caller should retry later.
     for (let i = 0; i < 20; i++) await expectStatus(fx.grpc.enqueue({ mmr: 1000 }, bearer(c!.token)), status.UNAVAILABLE);

@@ -132,7 +132,7 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect((await stored('oom')).tick).to.equal(10);
   });
 
-  it('updates room info only for a running room of this server, and drops the rooms placed elsewhere', async () => {
+  it('updates room info only for a running room of this server, and drops the rooms placed elsewhere or ended', async () => {
     await check.hset('room:mine:info', 'addr', addr, 'status', 'assigned', 'player_count', 2);
     await check.hset('room:over:info', 'addr', addr, 'status', 'ended', 'player_count', 0);
     await check.hset('room:theirs:info', 'addr', '10.0.0.1:7777', 'status', 'assigned');
@@ -148,8 +148,8 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(await check.hget('room:theirs:info', 'status')).to.equal('assigned');
     expect(await check.hget('room:later:info', 'status'), 'placed here again at a later epoch: not this copy').to.equal('assigned');
     expect(await check.exists('room:unknown:info')).to.equal(0);
-    expect(movedAway.sort()).to.deep.equal(['later', 'theirs', 'unknown']);
-    expect(sampleValue(parsePromText(await registry.metrics()), 'room_fenced_writes_total', { write: 'info' })).to.equal(3);
+    expect(movedAway.sort(), 'ended by the Matcher, placed elsewhere, unknown: not to be played here').to.deep.equal(['later', 'over', 'theirs', 'unknown']);
+    expect(sampleValue(parsePromText(await registry.metrics()), 'room_fenced_writes_total', { write: 'info' })).to.equal(4);
   });
 
   it('fences the checkpoints of a room the Matcher moved away, however the write races the move', async () => {
@@ -168,6 +168,13 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(movedAway).to.deep.equal(['moves']);
     expect(await writes('fenced')).to.equal(1);
     expect(sampleValue(parsePromText(await registry.metrics()), 'room_fenced_writes_total', { write: 'checkpoint' })).to.equal(1);
+
+    // Ended by the Matcher (SERVER_LOST while it could not move): no more writes either.
+    await check.hset('room:stays:info', 'status', 'ended');
+    w.write([world('stays', 'me', 1, 11)], []);
+    await w.drain();
+    expect((await stored('stays')).tick).to.equal(10);
+    expect(movedAway).to.deep.equal(['moves', 'stays']);
 
     // Moved back here later (epoch 2): a copy hosted at epoch 0 is still fenced, one at epoch 2 writes.
     await place(['moves'], 2);

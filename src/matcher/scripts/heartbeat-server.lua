@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   heartbeat-server: records a room server's load, renews its lease, and keeps the assignments of its
   rooms alive (room_map entries of running games must outlive their 300 s TTL).
@@ -15,6 +16,8 @@
   ARGV[9] room_map TTL (s)
 
   Returns the number of rooms assigned to the server, or -1 when the lease is unknown or superseded.
+  Runs also while Redis is out of memory (allow-oom; it only rewrites small fields): leases of healthy
+  servers must not lapse because Redis is full.
 ]]
 local prefix = ARGV[1]
 local addr = redis.call('GET', KEYS[1])

@@ -32,6 +32,13 @@
 --- @include "live-servers"
 
 local prefix, addr, handing_over, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+-- A write Redis refuses while out of memory comes first (re-setting the server's last heartbeat to
+-- itself), so that then the whole call fails and the caller waits, instead of ending rooms because
+-- heartbeats could not be written.
+local last_heartbeat = redis.call('ZSCORE', KEYS[3], addr)
+if last_heartbeat then
+  redis.call('ZADD', KEYS[3], 'XX', last_heartbeat, addr)
+end
 if handing_over == '' then
   if redis.call('EXISTS', KEYS[5]) == 1 then return { 0, 0, 0, 0, 0 } end
 else
@@ -62,10 +69,13 @@ for _, room_id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
       finish_room(room_id, info_key, room, lost) -- its state is gone with the server
       result[3] = result[3] + 1
     elseif target == nil then
-      if not info[4] then
+      -- Stranded since this loss of the server: a mark from before its last heartbeat is stale.
+      local stranded_at = tonumber(info[4] or '')
+      if stranded_at == nil or (last_heartbeat and stranded_at < tonumber(last_heartbeat)) then
+        stranded_at = nil
         redis.call('HSET', info_key, 'stranded_at', now)
       end
-      if info[4] and now - tonumber(info[4]) >= tonumber(ARGV[9]) then
+      if stranded_at and now - stranded_at >= tonumber(ARGV[9]) then
         finish_room(room_id, info_key, room, lost)
         result[3] = result[3] + 1
       else

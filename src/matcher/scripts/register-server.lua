@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   register-server: adds a room server to the live set under a new lease. A server that registers
   again on the same address (a restart) replaces its old lease and keeps the rooms still assigned
@@ -15,7 +16,8 @@
   ARGV[5] now (ms)
   ARGV[6] lease TTL (ms)
 
-  Returns the number of rooms already assigned to the address.
+  Returns the number of rooms already assigned to the address. Runs also while Redis is out of memory
+  (allow-oom; a few small keys), like heartbeats.
 ]]
 local old = redis.call('HGET', KEYS[1], 'server_id')
 if old then

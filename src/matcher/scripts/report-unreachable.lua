@@ -14,10 +14,12 @@
   ARGV[4] now (ms)
   ARGV[5] a heartbeat older than this (ms) is late
   ARGV[6] TTL (ms) of the reports
+  ARGV[7] the lease TTL (ms): how old the last heartbeat is comes from the lease's remaining TTL
+          (Redis' own clock), never from comparing two Matcher replicas' clocks
 
-  Returns {code, addr, last heartbeat (ms)}: 0 not the player's current room; 1 noted (not every
-  player has reported); 2 ignored: the server heartbeats on time; 3 revoked now (the caller moves the
-  rooms of addr); 4 the lease was already gone (the failover sweep moves them).
+  Returns {code, addr, ms since the server's last heartbeat}: 0 not the player's current room;
+  1 noted (not every player has reported); 2 ignored: the server heartbeats on time; 3 revoked now
+  (the caller moves the rooms of addr); 4 the lease was already gone (the failover sweep moves them).
 ]]
 local map = redis.call('HMGET', KEYS[1], 'room_id', 'addr')
 local info = redis.call('HMGET', KEYS[2], 'addr', 'left_id', 'right_id', 'status')
@@ -33,13 +35,14 @@ for i = 2, 3 do
   end
 end
 local server = ARGV[1] .. 'room_server:' .. addr
-local lease = redis.call('HMGET', server, 'server_id', 'heartbeat_at')
-if not lease[1] then
+local server_id = redis.call('HGET', server, 'server_id')
+if not server_id then
   return { 4, addr, 0 }
 end
-if tonumber(ARGV[4]) - tonumber(lease[2] or 0) < tonumber(ARGV[5]) then
-  return { 2, addr, lease[2] }
+local since_heartbeat = tonumber(ARGV[7]) - redis.call('PTTL', server)
+if since_heartbeat < tonumber(ARGV[5]) then
+  return { 2, addr, since_heartbeat }
 end
-redis.call('DEL', server, ARGV[1] .. 'room_server_lease:' .. lease[1])
+redis.call('DEL', server, ARGV[1] .. 'room_server_lease:' .. server_id)
 redis.call('ZREM', KEYS[4], addr)
-return { 3, addr, lease[2] }
+return { 3, addr, since_heartbeat }

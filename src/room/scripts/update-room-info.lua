@@ -1,7 +1,8 @@
 --[[
   update-room-info: records how a running room stands in its info hash, which the Matcher created
-  when it assigned the room. Leaves alone a room that is ended (the Matcher marks the end; a late
-  update must not revive it), and refuses one that is unknown or placed elsewhere (it moved away).
+  when it assigned the room. Refuses (fenced) one that is unknown, placed elsewhere (it moved away)
+  or ended by the Matcher (a late update must not revive it, and a room ended there is not to be
+  played on).
 
   KEYS[1] room:<room>:info   HASH addr, epoch, status, player_count, …
   ARGV[1] this server's address
@@ -10,14 +11,11 @@
   ARGV[4] now (ms)
   ARGV[5] the room's placement epoch on this server
 
-  Returns 1 when updated, 0 when left alone (ended), 2 when fenced (not placed here at that epoch).
+  Returns 1 when updated, 2 when fenced (not placed here at that epoch, or ended).
 ]]
 local info = redis.call('HMGET', KEYS[1], 'addr', 'status', 'epoch')
-if info[1] ~= ARGV[1] or tonumber(info[3] or 0) ~= tonumber(ARGV[5]) then
+if info[1] ~= ARGV[1] or tonumber(info[3] or 0) ~= tonumber(ARGV[5]) or info[2] == 'ended' then
   return 2
-end
-if info[2] == 'ended' then
-  return 0
 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'player_count', ARGV[3], 'updated_at', ARGV[4])
 return 1

@@ -13,7 +13,8 @@
 
   The stored owner and epoch are read from the protobuf itself (fields 2 and 3 of WorldState).
   Returns one code per room: 1 written; 0 refused (the stored epoch is higher, or equal but another
-  owner's); 2 fenced (the room is placed elsewhere or at a later placement: it moved away).
+  owner's); 2 fenced (the room is placed elsewhere or at a later placement: it moved away; or the
+  Matcher has ended it, e.g. as SERVER_LOST, and it must not be played on).
 ]]
 
 -- A protobuf varint at position i; returns its value and the position after it.
@@ -57,8 +58,8 @@ local function owner_epoch(s)
 end
 
 local function write(key, info_key, bytes, new_owner, new_epoch, placement)
-  local info = redis.call('HMGET', info_key, 'addr', 'epoch')
-  if info[1] ~= ARGV[2] or tonumber(info[2] or 0) ~= placement then
+  local info = redis.call('HMGET', info_key, 'addr', 'epoch', 'status')
+  if info[1] ~= ARGV[2] or tonumber(info[2] or 0) ~= placement or info[3] == 'ended' then
     return 2
   end
   local stored = redis.call('GET', key)
