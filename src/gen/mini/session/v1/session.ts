@@ -490,7 +490,8 @@ export type SessionsService = typeof SessionsService;
 export const SessionsService = {
   /**
    * AuthenticateDevice logs a guest in by device id: the same device id always gives the same player.
-   * Errors: INVALID_ARGUMENT (device_id empty, too long or not printable), UNAVAILABLE (Redis unreachable).
+   * Errors: INVALID_ARGUMENT (device_id not 16 to 128 of A-Z a-z 0-9 . _ ~ - with 8+ different),
+   * UNAVAILABLE (Redis unreachable or refusing writes).
    */
   authenticateDevice: {
     path: "/mini.session.v1.Sessions/AuthenticateDevice" as const,
@@ -539,7 +540,8 @@ export const SessionsService = {
 export interface SessionsServer extends UntypedServiceImplementation {
   /**
    * AuthenticateDevice logs a guest in by device id: the same device id always gives the same player.
-   * Errors: INVALID_ARGUMENT (device_id empty, too long or not printable), UNAVAILABLE (Redis unreachable).
+   * Errors: INVALID_ARGUMENT (device_id not 16 to 128 of A-Z a-z 0-9 . _ ~ - with 8+ different),
+   * UNAVAILABLE (Redis unreachable or refusing writes).
    */
   authenticateDevice: handleUnaryCall<AuthenticateDeviceRequest, AuthenticateDeviceResponse>;
   /**
@@ -559,7 +561,8 @@ export interface SessionsServer extends UntypedServiceImplementation {
 export interface SessionsClient extends Client {
   /**
    * AuthenticateDevice logs a guest in by device id: the same device id always gives the same player.
-   * Errors: INVALID_ARGUMENT (device_id empty, too long or not printable), UNAVAILABLE (Redis unreachable).
+   * Errors: INVALID_ARGUMENT (device_id not 16 to 128 of A-Z a-z 0-9 . _ ~ - with 8+ different),
+   * UNAVAILABLE (Redis unreachable or refusing writes).
    */
   authenticateDevice(
     request: AuthenticateDeviceRequest,
