@@ -115,6 +115,7 @@ runMain(async () => {
     config.host,
     config.port,
     registry,
+    config.maxStreamsPerConnection,
   );
   const metricsServer = await startMetricsServer(registry, config.host, config.telemetry.metricsPort);
   // Health follows Redis: without it every call would answer UNAVAILABLE anyway.

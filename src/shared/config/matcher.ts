@@ -29,6 +29,8 @@ export interface MatcherConfig {
   sessionTtlSec: number;
   /** Most WatchAssignment streams one player holds; a new one past it ends the oldest. */
   maxWatchesPerPlayer: number;
+  /** Most concurrent calls (HTTP/2 streams) on one client connection; more wait their turn. */
+  maxStreamsPerConnection: number;
   /** A device id with no login for this long is forgotten. */
   deviceTtlSec: number;
   maxSessionsPerPlayer: number;
@@ -63,6 +65,7 @@ const matcherEnv = {
   SESSION_TTL_SEC: intVar(86400, 60, 30 * 86400),
   SESSION_MAX_PER_PLAYER: intVar(16, 1, 1000),
   MATCH_MAX_WATCHES_PER_PLAYER: intVar(4, 1, 1000),
+  MATCHER_MAX_STREAMS_PER_CONNECTION: intVar(2000, 10, 1_000_000),
   DEVICE_TTL_SEC: intVar(90 * 86400, 3600, 3650 * 86400),
   CONNECT_TOKEN_TTL_SEC: intVar(30, 5, 3600),
   ROOM_MAP_TTL_SEC: intVar(300, 30, 86400),
@@ -109,6 +112,7 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
     },
     sessionTtlSec: e.SESSION_TTL_SEC,
     maxWatchesPerPlayer: e.MATCH_MAX_WATCHES_PER_PLAYER,
+    maxStreamsPerConnection: e.MATCHER_MAX_STREAMS_PER_CONNECTION,
     deviceTtlSec: e.DEVICE_TTL_SEC,
     maxSessionsPerPlayer: e.SESSION_MAX_PER_PLAYER,
     connectTokenTtlSec: e.CONNECT_TOKEN_TTL_SEC,

@@ -34,8 +34,10 @@ export async function startGrpcServer(
   host: string,
   port: number,
   registry: Registry,
+  /** Most streams (calls) at once on one client connection; a client's calls past it wait their turn. */
+  maxStreamsPerConnection: number,
 ): Promise<HostedServer> {
-  const server = new Server({ 'grpc.keepalive_permit_without_calls': 1 });
+  const server = new Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.max_concurrent_streams': maxStreamsPerConnection });
   const telemetry = new GrpcServerTelemetry(registry);
   for (const service of services) server.addService(service.definition, telemetry.wrap(service.definition, service.implementation));
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
