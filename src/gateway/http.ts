@@ -1,15 +1,25 @@
 import { LogController, fastify, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { GatewayHttpLimits } from '../shared/config/gateway.js';
+import { limitConnections } from './connection-limits.js';
 import { httpErrorOfGrpc, isServiceError, type HttpError } from './http-status.js';
 import { instrumentHttp } from './http-telemetry.js';
+import { installRateLimits } from './rate-limits.js';
 
 export interface HttpOptions {
   bodyLimitBytes: number;
+  limits: GatewayHttpLimits;
   log: Logger;
   /** Where request counts and durations go. */
   registry: Registry;
 }
+
+/**
+ * How often Node looks for requests past their headers or request time-out (its default, 30 s,
+ * would let a slow client hold a connection that much longer than the time-out says).
+ */
+const timeoutCheckIntervalMs = 1000;
 
 /** One access log line per request, at debug: at info it would drown everything else. */
 class AccessLogAtDebug extends LogController {
@@ -22,18 +32,28 @@ class AccessLogAtDebug extends LogController {
 
 /**
  * The fastify server with the gateway's error shape everywhere: `{"error","code"}` for gRPC
- * failures (by the status table), invalid requests, and unknown routes; every request traced and counted.
+ * failures (by the status table), invalid requests, rate limits and unknown routes; every request
+ * traced and counted; slow and idle clients timed out, and connections capped.
  */
-export function createHttpServer(options: HttpOptions) {
+export async function createHttpServer(options: HttpOptions) {
+  const { limits } = options;
   const app = fastify({
     loggerInstance: options.log,
     logController: new AccessLogAtDebug(),
     bodyLimit: options.bodyLimitBytes,
     // No type coercion: {"mmr":"1200"} or {"device_id":5} is a client bug, answered 400.
     ajv: { customOptions: { coerceTypes: false } },
+    // A request (headers and body) past its time-out is answered 408 and its connection closed.
+    requestTimeout: limits.requestTimeoutMs,
+    http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: timeoutCheckIntervalMs },
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionTimeout: limits.socketIdleTimeoutMs,
+    trustProxy: limits.trustProxy ?? false,
   });
+  limitConnections(app.server, limits, options.registry);
 
   instrumentHttp(app, options.registry);
+  await installRateLimits(app);
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = isServiceError(err) ? httpErrorOfGrpc(err) : requestError(err);
@@ -49,7 +69,7 @@ export function createHttpServer(options: HttpOptions) {
   return app;
 }
 
-export type HttpServer = ReturnType<typeof createHttpServer>;
+export type HttpServer = Awaited<ReturnType<typeof createHttpServer>>;
 
 /** Errors fastify raises itself: schema validation, malformed JSON, too large a body, wrong media type. */
 function requestError(err: unknown): HttpError {

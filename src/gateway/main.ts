@@ -16,15 +16,21 @@ runMain(async () => {
   const registry = createMetricsRegistry();
   const rpc = connectMatcher(config.matcherTarget, {
     rpcDeadlineMs: config.rpcDeadlineMs,
-    watchDeadlineMs: config.watchDeadlineMs,
+    watch: {
+      channels: config.watchChannels,
+      // The relay ends a stream at its deadline; the Matcher's is a backstop a minute later.
+      streamDeadlineMs: config.watchDeadlineMs + 60_000,
+      maxClosing: config.maxClosingWatches,
+      registry,
+    },
   });
   const watches = new WatchRelay(
-    rpc.watchAssignment,
-    { firstMessageMs: config.rpcDeadlineMs, keepaliveMs: config.sseKeepaliveMs },
+    rpc.watches,
+    { firstMessageMs: config.rpcDeadlineMs, streamMs: config.watchDeadlineMs, keepaliveMs: config.sseKeepaliveMs },
     log,
   );
-  const app = createHttpServer({ bodyLimitBytes: config.bodyLimitBytes, log, registry });
-  registerRoutes(app, rpc, watches);
+  const app = await createHttpServer({ bodyLimitBytes: config.bodyLimitBytes, limits: config.http, log, registry });
+  registerRoutes(app, rpc, watches, config.rateLimits);
   // Open event streams would hold the server open: end them once it stops accepting.
   app.addHook('preClose', (done) => {
     watches.endAll();

@@ -1,21 +1,24 @@
-import { credentials, type ClientReadableStream, type Metadata } from '@grpc/grpc-js';
-import { MatcherClient, type WatchAssignmentResponse } from '../gen/mini/matcher/v1/matcher.js';
+import { credentials } from '@grpc/grpc-js';
+import { MatcherClient } from '../gen/mini/matcher/v1/matcher.js';
 import { SessionsClient } from '../gen/mini/session/v1/session.js';
 import { matcherChannelOptions, promiseUnary } from '../shared/grpc/client.js';
-import { withTraceContext } from '../shared/telemetry/trace-context.js';
+import { WatchChannels, type WatchChannelsOptions } from './watch-channels.js';
 
 export interface MatcherRpcOptions {
   /** Deadline of every unary call. */
   rpcDeadlineMs: number;
-  /** Deadline of a whole watch stream. */
-  watchDeadlineMs: number;
+  watch: WatchChannelsOptions;
 }
 
-/** The Matcher and Sessions RPCs the gateway calls, each with a deadline. */
+/**
+ * The Matcher and Sessions RPCs the gateway calls, each with a deadline. Unary calls share one
+ * connection; watch streams have their own (WatchChannels), so their churn never reaches it.
+ */
 export function connectMatcher(address: string, options: MatcherRpcOptions) {
   const creds = credentials.createInsecure();
   const sessions = new SessionsClient(address, creds, matcherChannelOptions);
   const matcher = new MatcherClient(address, creds, matcherChannelOptions);
+  const watches = new WatchChannels(address, options.watch);
   const deadline = options.rpcDeadlineMs;
   return {
     authenticateDevice: promiseUnary(sessions, sessions.authenticateDevice, deadline),
@@ -25,9 +28,9 @@ export function connectMatcher(address: string, options: MatcherRpcOptions) {
     dequeue: promiseUnary(matcher, matcher.dequeue, deadline),
     getAssignment: promiseUnary(matcher, matcher.getAssignment, deadline),
     reportRoomUnreachable: promiseUnary(matcher, matcher.reportRoomUnreachable, deadline),
-    watchAssignment: (metadata: Metadata): ClientReadableStream<WatchAssignmentResponse> =>
-      matcher.watchAssignment({}, withTraceContext(metadata), { deadline: Date.now() + options.watchDeadlineMs }),
+    watches,
     close: (): void => {
+      watches.close();
       sessions.close();
       matcher.close();
     },

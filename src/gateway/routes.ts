@@ -1,9 +1,12 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import type { FastifyRequest } from 'fastify';
+import type { GatewayRateLimits } from '../shared/config/gateway.js';
 import { expectedPlayerHeader } from '../shared/grpc/metadata.js';
+import { grpcError } from './http-status.js';
 import type { HttpServer } from './http.js';
 import { assignmentJson, sessionJson, statusName } from './json-views.js';
 import type { MatcherRpc } from './matcher-rpc.js';
+import { routeRateLimit } from './rate-limits.js';
 import type { WatchRelay } from './watch-relay.js';
 
 const sessionBody = {
@@ -43,11 +46,15 @@ interface UnreachableBody {
   room_id: string;
 }
 
-/** The REST API: each route is one Matcher or Sessions RPC. Range checks are the Matcher's. */
-export function registerRoutes(app: HttpServer, rpc: MatcherRpc, watches: WatchRelay): void {
+/**
+ * The REST API: each route is one Matcher or Sessions RPC. Range checks are the Matcher's; logins
+ * and watch opens are rate-limited per client.
+ */
+export function registerRoutes(app: HttpServer, rpc: MatcherRpc, watches: WatchRelay, limits: GatewayRateLimits): void {
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.post<{ Body: SessionBody }>('/session', { schema: { body: sessionBody } }, async (request) =>
+  const loginLimit = routeRateLimit(limits.loginsPerWindow, limits.windowMs, 'logins');
+  app.post<{ Body: SessionBody }>('/session', { schema: { body: sessionBody }, config: loginLimit }, async (request) =>
     sessionJson(await rpc.authenticateDevice({ deviceId: request.body.device_id })),
   );
 
@@ -84,7 +91,8 @@ export function registerRoutes(app: HttpServer, rpc: MatcherRpc, watches: WatchR
   });
 
   // No HEAD twin: it would hold a stream open only to discard it.
-  app.get('/match/watch', { exposeHeadRoute: false }, (request, reply) => watches.relay(callMetadata(request), reply));
+  const watchLimit = routeRateLimit(limits.watchOpensPerWindow, limits.windowMs, 'watches');
+  app.get('/match/watch', { exposeHeadRoute: false, config: watchLimit }, (request, reply) => watches.relay(callMetadata(request), reply));
 }
 
 /** What gRPC metadata can carry: printable ASCII (anything else makes grpc-js throw). */
@@ -98,14 +106,9 @@ const printableAscii = /^[\x20-\x7e]*$/;
 function callMetadata(request: FastifyRequest, expectedPlayerId?: string): Metadata {
   const metadata = new Metadata();
   const authorization = request.headers.authorization;
-  if (authorization !== undefined && !printableAscii.test(authorization)) throw refusal(status.UNAUTHENTICATED, 'malformed Authorization header');
-  if (expectedPlayerId !== undefined && !printableAscii.test(expectedPlayerId)) throw refusal(status.INVALID_ARGUMENT, 'player_id must be printable ASCII');
+  if (authorization !== undefined && !printableAscii.test(authorization)) throw grpcError(status.UNAUTHENTICATED, 'malformed Authorization header');
+  if (expectedPlayerId !== undefined && !printableAscii.test(expectedPlayerId)) throw grpcError(status.INVALID_ARGUMENT, 'player_id must be printable ASCII');
   if (authorization !== undefined) metadata.set('authorization', authorization);
   if (expectedPlayerId !== undefined) metadata.set(expectedPlayerHeader, expectedPlayerId);
   return metadata;
-}
-
-/** An error shaped like a failed gRPC call, so the one status table (http-status.ts) answers it. */
-function refusal(code: status, details: string): ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: new Metadata() });
 }
