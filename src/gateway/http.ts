@@ -6,6 +6,7 @@ import { limitConnections } from './connection-limits.js';
 import { httpErrorOfGrpc, isServiceError, type HttpError } from './http-status.js';
 import { instrumentHttp } from './http-telemetry.js';
 import { installRateLimits } from './rate-limits.js';
+import { LogThrottle } from '../shared/log-throttle.js';
 
 export interface HttpOptions {
   bodyLimitBytes: number;
@@ -55,11 +56,16 @@ export async function createHttpServer(options: HttpOptions) {
   instrumentHttp(app, options.registry);
   await installRateLimits(app);
 
+  const outages = new LogThrottle(5000);
   app.setErrorHandler((err, request, reply) => {
     const mapped = isServiceError(err) ? httpErrorOfGrpc(err) : requestError(err);
     // A 500 is a bug; 503 and 504 are an outage, which the Matcher's own logs explain.
     if (mapped.statusCode === 500) request.log.error({ err, url: request.url }, 'request failed');
-    else if (mapped.statusCode > 500) request.log.warn({ code: mapped.body.code, url: request.url }, 'upstream unavailable');
+    else if (mapped.statusCode > 500) {
+      // An outage fails every request alike: one line per 5 s says so.
+      const line = outages.take();
+      if (line) request.log.warn({ code: mapped.body.code, url: request.url, suppressed: line.suppressed }, 'upstream unavailable');
+    }
     return reply.code(mapped.statusCode).headers(mapped.headers).send(mapped.body);
   });
 

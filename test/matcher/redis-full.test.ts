@@ -55,8 +55,10 @@ describe('Redis out of memory (real Redis at maxmemory, real Matcher and gateway
     // Writes: UNAVAILABLE over gRPC, 503 with Retry-After over REST; the caller should retry later.
     for (let i = 0; i < 20; i++) await expectStatus(fx.grpc.enqueue({ mmr: 1000 }, bearer(c!.token)), status.UNAVAILABLE);
     await expectStatus(fx.grpc.authenticateDevice({ deviceId: deviceIdOf('full-new') }), status.UNAVAILABLE);
+    for (let i = 0; i < 10; i++) await fx.call('POST', '/match/enqueue', { token: c!.token, json: { mmr: 1000 } });
     const refused = await fx.call('POST', '/match/enqueue', { token: c!.token, json: { mmr: 1000 } });
     expect(refused.status).to.equal(503);
+    expect(fx.gateway.output.filter((line) => line.includes('upstream unavailable')), 'the gateway says so once, not per request').to.have.length(1);
     expect(refused.headers.get('retry-after')).to.equal('1');
     expect(refused.body).to.include({ code: 'UNAVAILABLE' });
     const warnings = fx.matcher.output.filter((line) => line.includes('storage unavailable')).length - warningsBefore;
