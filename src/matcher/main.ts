@@ -3,8 +3,10 @@ import { startGrpcServer } from '../shared/grpc/server.js';
 import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
-import { countRedisErrors } from '../shared/metrics/redis-metrics.js';
-import { closeRedis, createRedis, waitForRedis } from '../shared/redis/client.js';
+import { countPrimaryChanges, countRedisErrors, replicaAckMetrics, replicationGauges } from '../shared/metrics/redis-metrics.js';
+import { awaitRedisAtStart, closeRedis, createRedis } from '../shared/redis/client.js';
+import { ReplicaAcks } from '../shared/redis/replica-ack.js';
+import { describeRedis } from '../shared/config/redis.js';
 import { Keys } from '../shared/redis/keys.js';
 import { deriveRoomKeys } from '../shared/secrets.js';
 import { startTracing } from '../shared/telemetry/tracing.js';
@@ -36,21 +38,24 @@ runMain(async () => {
   const registry = createMetricsRegistry();
   if (config.roomSecretIsDevDefault) log.warn('MINI_DEV_MODE=1 and no ROOM_SECRET: using the public development secret; anyone can register a room server');
   const now = (): number => Date.now();
-  const redisOptions = { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxReconnectDelayMs: 1000 };
+  const redisOptions = { ...config.redis, maxReconnectDelayMs: 1000 };
   const redis = createRedis({ ...redisOptions, connectionName: 'matcher' }, log);
   const subscriber = createRedis({ ...redisOptions, connectionName: 'matcher-events' }, log);
   defineMatcherScripts(redis);
   countRedisErrors(redis, 'matcher', registry);
   countRedisErrors(subscriber, 'matcher-events', registry);
+  countPrimaryChanges(redis, 'matcher', registry);
+  replicationGauges(redis, registry);
+  const acks = new ReplicaAcks(redis, config.redis.minReplicasAck, config.redis.replicaAckTimeoutMs, replicaAckMetrics(registry));
 
-  const keys = new Keys(config.redisKeyPrefix);
+  const keys = new Keys(config.redis.keyPrefix);
   const roomKeys = deriveRoomKeys(config.roomSecret);
-  const sessions = new SessionStore(redis, keys, {
+  const sessions = new SessionStore(redis, keys, acks, {
     sessionTtlSec: config.sessionTtlSec,
     deviceTtlSec: config.deviceTtlSec,
     maxSessionsPerPlayer: config.maxSessionsPerPlayer,
   });
-  const tickets = new TicketStore(redis, keys, config.outcomeTtlSec);
+  const tickets = new TicketStore(redis, keys, acks, config.outcomeTtlSec);
   const matches = new MatchStore(
     redis,
     keys,
@@ -58,7 +63,7 @@ runMain(async () => {
     config.telemetry.tracingEnabled,
   );
   const roomTtls = { roomMapSec: config.roomMapTtlSec, outcomeSec: config.outcomeTtlSec, endedRoomSec: endedRoomInfoTtlSec };
-  const roomServers = new RoomServerStore(redis, keys, { leaseMs: config.roomServerLeaseTtlMs, ...roomTtls });
+  const roomServers = new RoomServerStore(redis, keys, acks, { leaseMs: config.roomServerLeaseTtlMs, ...roomTtls });
   const failoverStore = new FailoverStore(redis, keys, { ...roomTtls, maxWaitMs: config.failover.maxWaitMs, roomsPerCall: 100 });
   const failover = new FailoverLoop(
     failoverStore,
@@ -122,11 +127,11 @@ runMain(async () => {
   hosted.setServing(redis.status === 'ready');
   redis.on('ready', () => hosted.setServing(true));
   redis.on('close', () => hosted.setServing(false));
-  await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: answering UNAVAILABLE until it is'));
+  if (!(await awaitRedisAtStart(redis, 3000))) log.warn('redis not reachable yet: answering UNAVAILABLE until it is');
   hub.start();
   loop.start();
   failover.start();
-  announceListening(log, 'matcher', config.host, hosted.port, { redis: config.redisUrl, metrics_port: metricsServer.port });
+  announceListening(log, 'matcher', config.host, hosted.port, { redis: describeRedis(config.redis), replicas_ack: config.redis.minReplicasAck, metrics_port: metricsServer.port });
 
   onShutdown(log, config.shutdownDeadlineMs, async (timeLeft) => {
     hosted.setServing(false);

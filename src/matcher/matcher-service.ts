@@ -58,6 +58,13 @@ export function matcherService(deps: MatcherDeps): GrpcService {
     changedAtMs: view.changedAtMs,
   });
 
+  /** The player's view when it differs from `last`, once replicas hold it; `last` when nothing changed. */
+  const readConfirmedChange = async (playerId: string, last: TicketView): Promise<TicketView> => {
+    const current = await tickets.read(playerId);
+    if (!sameView(current, last)) await tickets.confirmRead();
+    return current;
+  };
+
   const implementation: MatcherServer = {
     enqueue: unary(log, 'Enqueue', async (request: EnqueueRequest, ctx): Promise<EnqueueResponse> => {
       const playerId = await player(ctx);
@@ -78,6 +85,7 @@ export function matcherService(deps: MatcherDeps): GrpcService {
       const playerId = await player(ctx);
       const view = await tickets.read(playerId);
       if (!view.assignment) throw new AppError('not_found', 'no current assignment');
+      await tickets.confirmRead();
       return { assignment: signer.view(playerId, view.assignment, now()) };
     }),
 
@@ -95,14 +103,15 @@ export function matcherService(deps: MatcherDeps): GrpcService {
       const watch = hub.watch(playerId, ctx.signal);
       try {
         let last = await tickets.read(playerId);
+        await tickets.confirmRead();
         yield statusMessage(playerId, last);
         for await (const _ of watch) {
           // A revoked (or expired) session ends its watches at once: revocation wakes them.
           await player(ctx).catch((err: unknown) => {
             if (!isRedisUnavailable(err)) throw err;
           });
-          const current = await tickets.read(playerId).catch((err: unknown) => {
-            // Redis is away: keep the stream open and look again shortly.
+          // Redis is away (or replicas do not confirm what was read): keep the stream open and look again shortly.
+          const current = await readConfirmedChange(playerId, last).catch((err: unknown) => {
             if (!isRedisUnavailable(err)) throw err;
             watch.wakeAfter(watchRetryMs);
             return last;

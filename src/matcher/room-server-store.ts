@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../shared/errors.js';
 import type { Keys } from '../shared/redis/keys.js';
+import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { runScript } from '../shared/redis/scripts.js';
 
 export interface LoadReport {
@@ -23,6 +24,8 @@ export class RoomServerStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    /** Registrations, drains and results are on replicas before the room server hears of them. */
+    private readonly acks: ReplicaAcks,
     private readonly ttl: { leaseMs: number; roomMapSec: number; outcomeSec: number; endedRoomSec: number },
   ) {}
 
@@ -36,6 +39,7 @@ export class RoomServerStore {
       [k.roomServer(addr), k.roomServerLease(serverId), k.roomServerLoad(), k.roomServerRooms(addr), k.roomServersSeen()],
       [k.prefix, addr, serverId, capacity, nowMs, this.ttl.leaseMs],
     );
+    await this.acks.confirm();
     return { serverId, assignedRooms: Number(assigned) };
   }
 
@@ -66,6 +70,7 @@ export class RoomServerStore {
   async deregister(serverId: string): Promise<string> {
     const k = this.keys;
     const drained = await runScript(this.redis, 'deregister-server', [k.roomServerLease(serverId), k.roomServerLoad()], [k.prefix, serverId]);
+    await this.acks.confirm();
     if (typeof drained !== 'string') throw new AppError('not_found', 'unknown or expired server lease');
     return drained;
   }
@@ -92,6 +97,7 @@ export class RoomServerStore {
         ],
       ),
     );
+    await this.acks.confirm();
     if (code === -1) throw new AppError('not_found', 'unknown or expired server lease: register again');
     if (code === -3) throw new AppError('permission_denied', 'room belongs to another server');
     // Unknown is not an error: a retried report may arrive after the ended room's record expired.

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../shared/errors.js';
 import type { Keys } from '../shared/redis/keys.js';
+import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { runScript } from '../shared/redis/scripts.js';
 
 /** 32 random bytes, base64url: what every session token looks like. */
@@ -34,6 +35,8 @@ export class SessionStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    /** Sessions issued and revoked are on replicas before the caller hears of them. */
+    private readonly acks: ReplicaAcks,
     private readonly limits: SessionLimits,
   ) {}
 
@@ -48,6 +51,7 @@ export class SessionStore {
       [this.keys.device(deviceId)],
       [this.keys.prefix, randomUUID(), token, nowMs, sessionTtlSec, maxSessionsPerPlayer, deviceTtlSec],
     )) as [string, number, number];
+    await this.acks.confirm();
     return { playerId, token, expiresAtMs: Number(expiresAtMs), created: created === 1 };
   }
 
@@ -56,6 +60,7 @@ export class SessionStore {
     const token = newToken();
     const { sessionTtlSec, maxSessionsPerPlayer } = this.limits;
     const expiresAtMs = await runScript(this.redis, 'issue-session', [], [this.keys.prefix, playerId, token, nowMs, sessionTtlSec, maxSessionsPerPlayer]);
+    await this.acks.confirm();
     return { playerId, token, expiresAtMs: Number(expiresAtMs) };
   }
 
@@ -73,6 +78,7 @@ export class SessionStore {
   async revoke(playerId: string, token?: string): Promise<number> {
     const k = this.keys;
     const ended = await runScript(this.redis, 'revoke-sessions', [k.playerSessions(playerId)], [k.prefix, playerId, token ?? '', k.ticketEvents()]);
+    await this.acks.confirm();
     return Number(ended);
   }
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/redis/keys.js';
+import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { runScript } from '../shared/redis/scripts.js';
 
 export type TicketState = 'not_queued' | 'queued' | 'assigned' | 'timed_out' | 'dequeued' | 'ended';
@@ -30,6 +31,8 @@ export class TicketStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    /** Enqueue and dequeue are on replicas before the caller hears of them. */
+    private readonly acks: ReplicaAcks,
     private readonly outcomeTtlSec: number,
   ) {}
 
@@ -47,6 +50,7 @@ export class TicketStore {
       [k.queue(), k.waiting(), k.outcome(playerId), k.roomMap(playerId), k.enqueueTrace(playerId)],
       [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec],
     )) as ['queued' | 'assigned', number];
+    await this.acks.confirm();
     return { state, created: created === 1 };
   }
 
@@ -59,7 +63,16 @@ export class TicketStore {
       [k.queue(), k.waiting(), k.outcome(playerId)],
       [playerId, nowMs, this.outcomeTtlSec, k.ticketEvents()],
     );
+    await this.acks.confirm();
     return removed === 1;
+  }
+
+  /**
+   * Resolves once replicas hold everything read so far (another replica's claim, a move): call it
+   * before telling a player what a read found, so nothing a player was told vanishes in a failover.
+   */
+  confirmRead(): Promise<void> {
+    return this.acks.confirm();
   }
 
   /**

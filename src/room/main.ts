@@ -5,8 +5,9 @@ import { loadRoomServerConfig } from '../shared/config/room.js';
 import { onShutdown, runMain } from '../shared/lifecycle.js';
 import { announceListening, createLogger } from '../shared/logger.js';
 import { createMetricsRegistry, startMetricsServer } from '../shared/metrics/metrics-server.js';
-import { countRedisErrors } from '../shared/metrics/redis-metrics.js';
-import { closeRedis, createRedis, waitForRedis } from '../shared/redis/client.js';
+import { describeRedis } from '../shared/config/redis.js';
+import { countPrimaryChanges, countRedisErrors } from '../shared/metrics/redis-metrics.js';
+import { awaitRedisAtStart, closeRedis, createRedis } from '../shared/redis/client.js';
 import { Keys } from '../shared/redis/keys.js';
 import { deriveRoomKeys } from '../shared/secrets.js';
 import { startTracing } from '../shared/telemetry/tracing.js';
@@ -42,7 +43,7 @@ runMain(async () => {
   const tickStats = new TickStats();
   const rules = roomRules(config);
   const roomKeys = deriveRoomKeys(config.roomSecret);
-  const keys = new Keys(config.redisKeyPrefix);
+  const keys = new Keys(config.redis.keyPrefix);
 
   // Datagrams that arrive before the handler exists are dropped like any unknown packet.
   let onDatagram: (bytes: Buffer, peer: Peer) => void = () => {};
@@ -56,11 +57,12 @@ runMain(async () => {
   const send = (peer: Peer, packet: Packet): void => endpoint.send(peer, encodePacket(packet));
 
   const redis = createRedis(
-    { url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, maxReconnectDelayMs: 1000, connectionName: 'room' },
+    { ...config.redis, maxReconnectDelayMs: 1000, connectionName: 'room' },
     log,
   );
   defineRoomScripts(redis);
   countRedisErrors(redis, 'room', registry);
+  countPrimaryChanges(redis, 'room', registry);
   const host = new RoomHost({ rules, send, stats, log, owner, newConnectionId: randomConnectionId });
   // A room this server ended itself lingers to tell its players; any other refused write means the
   // room is played elsewhere now, or the Matcher ended it: drop it and tell its players to ask.
@@ -122,7 +124,7 @@ runMain(async () => {
     );
   }, config.statsLogIntervalMs);
 
-  await waitForRedis(redis, 3000).catch(() => log.warn('redis not reachable yet: rooms run, checkpoints wait'));
+  if (!(await awaitRedisAtStart(redis, 3000))) log.warn('redis not reachable yet: rooms run, checkpoints wait');
   // Only now: a connect that came before Redis was up would start a room fresh instead of restoring it.
   onDatagram = (bytes, peer) => handler.onDatagram(bytes, peer);
   ticker.start();
@@ -131,6 +133,7 @@ runMain(async () => {
     public_addr: publicAddr,
     owner,
     matcher: config.matcherTarget,
+    redis: describeRedis(config.redis),
     capacity: config.maxRooms,
     metrics_port: metricsServer.port,
     udp_recv_buffer_bytes: endpoint.recvBufferBytes,

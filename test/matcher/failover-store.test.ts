@@ -9,11 +9,14 @@ import { TicketStore } from '../../src/matcher/ticket-store.js';
 import { closeRedis, createRedis, waitForRedis } from '../../src/shared/redis/client.js';
 import { isRedisUnavailable } from '../../src/shared/redis/errors.js';
 import { Keys } from '../../src/shared/redis/keys.js';
+import { ReplicaAcks } from '../../src/shared/redis/replica-ack.js';
 import { RedisServer } from '../support/redis-server.js';
 
 const keys = new Keys('');
 const ttls = { roomMapSec: 300, outcomeSec: 3600, endedRoomSec: 3600 };
 const leaseMs = 60_000;
+/** A single Redis: nothing to wait for. */
+const noAcks = (redis: Redis): ReplicaAcks => new ReplicaAcks(redis, 0, 0);
 const load = { activeRooms: 0, players: 0, tickRate: 60, tickDurationP99Ms: 1 };
 
 describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable.lua; real Redis)', () => {
@@ -36,9 +39,9 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
     await Promise.all(connections.map((c) => waitForRedis(c, 3000)));
     redis = connections[0]!;
     check = server.client();
-    servers = new RoomServerStore(redis, keys, { leaseMs, ...ttls });
+    servers = new RoomServerStore(redis, keys, noAcks(redis), { leaseMs, ...ttls });
     matches = new MatchStore(redis, keys, ttls);
-    tickets = new TicketStore(redis, keys, ttls.outcomeSec);
+    tickets = new TicketStore(redis, keys, noAcks(redis), ttls.outcomeSec);
   });
   after(async () => {
     check.disconnect();

@@ -3,7 +3,7 @@ import { Slot, type Assignment } from '../../src/gen/mini/matcher/v1/matcher.js'
 import { WorldState } from '../../src/gen/mini/room/v1/world.js';
 import { bearer, connect, type Clients } from './grpc-clients.js';
 import { RedisServer } from './redis-server.js';
-import { startMatcher, startService, type ServiceProcess } from './service-process.js';
+import { redisEnvOf, startMatcher, startService, type RedisTarget, type ServiceProcess } from './service-process.js';
 import { UdpPlayer, type Policy } from './udp-player.js';
 import { eventually } from './wait.js';
 import { deviceIdOf } from './device-id.js';
@@ -130,14 +130,14 @@ export interface RoomStatsLine {
 
 /** Starts a room server process and waits until it has registered with the Matcher; `extraArgs` e.g. `--max-rooms 2`. */
 export async function startRoomServer(
-  redisUrl: string,
+  redis: RedisTarget,
   matcherTarget: string,
   env: Record<string, string>,
   port: number,
   extraArgs: string[] = [],
 ): Promise<ServiceProcess> {
   const args = ['--port', String(port), '--host', '127.0.0.1', '--matcher', matcherTarget, ...extraArgs];
-  const room = await startService('src/room/main.ts', args, { REDIS_URL: redisUrl, ...env });
+  const room = await startService('src/room/main.ts', args, { ...redisEnvOf(redis), ...env });
   await eventually('the room server to register', () => room.output.some((line) => line.includes('registered with the matcher')));
   return room;
 }

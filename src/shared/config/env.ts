@@ -26,17 +26,8 @@ export function numberVar(fallback: number, min: number, max: number) {
   return z.coerce.number().min(min).max(max).default(fallback);
 }
 
-/** Variables every service reads. */
+/** Variables every service reads (the Redis ones are in redis.ts). */
 export const commonEnv = {
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
-  REDIS_KEY_PREFIX: z
-    .string()
-    .regex(/^([A-Za-z0-9_.-]+:)?$/, "must be empty or letters, digits, '_', '.', '-' ending in ':'")
-    .default(''),
-  REDIS_COMMAND_TIMEOUT_MS: intVar(1000, 50, 60000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ROOM_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   MINI_DEV_MODE: z.enum(['0', '1'], "must be '1' (a development machine) or '0'").default('0'),

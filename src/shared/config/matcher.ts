@@ -1,4 +1,5 @@
 import { ConfigError, commonEnv, roomSecretOf, intVar, numberVar, parseEnv } from './env.js';
+import { redisConfigOf, redisEnv, type RedisConfig } from './redis.js';
 import { portArg, serviceCommand } from './cli.js';
 import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
@@ -6,9 +7,7 @@ import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } 
 export interface MatcherConfig {
   host: string;
   port: number;
-  redisUrl: string;
-  redisKeyPrefix: string;
-  redisCommandTimeoutMs: number;
+  redis: RedisConfig;
   logLevel: string;
   roomSecret: string;
   roomSecretIsDevDefault: boolean;
@@ -55,6 +54,7 @@ export interface MatcherConfig {
 
 const matcherEnv = {
   ...commonEnv,
+  ...redisEnv,
   ...telemetryEnv,
   MATCH_MMR_TOLERANCE: numberVar(200, 0, 100000),
   MATCH_WINDOW_GROWTH_PER_SEC: numberVar(10, 0, 100000),
@@ -97,9 +97,7 @@ export function loadMatcherConfig(argv: string[], env: NodeJS.ProcessEnv): Match
   return {
     host: flags.host,
     port: flags.port,
-    redisUrl: e.REDIS_URL,
-    redisKeyPrefix: e.REDIS_KEY_PREFIX,
-    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    redis: redisConfigOf(e),
     logLevel: e.LOG_LEVEL,
     ...roomSecretOf(e),
     match: {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { commonEnv, roomSecretOf, intVar, parseEnv } from './env.js';
+import { redisConfigOf, redisEnv, type RedisConfig } from './redis.js';
 import { hostPortArg, matcherOption, portArg, serviceCommand } from './cli.js';
 import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
@@ -12,9 +13,7 @@ export interface RoomServerConfig {
   /** Most rooms the Matcher may place here (the Register capacity). */
   maxRooms: number;
   matcherTarget: string;
-  redisUrl: string;
-  redisKeyPrefix: string;
-  redisCommandTimeoutMs: number;
+  redis: RedisConfig;
   logLevel: string;
   roomSecret: string;
   roomSecretIsDevDefault: boolean;
@@ -48,6 +47,7 @@ export interface RoomServerConfig {
 
 const roomEnv = {
   ...commonEnv,
+  ...redisEnv,
   ...telemetryEnv,
   ROOM_SCORE_LIMIT: intVar(5, 1, 1000),
   ROOM_RECONNECT_TIMEOUT_MS: intVar(1000, 100, 60000),
@@ -84,9 +84,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     publicAddr: flags.publicAddr,
     maxRooms: flags.maxRooms,
     matcherTarget: flags.matcher,
-    redisUrl: e.REDIS_URL,
-    redisKeyPrefix: e.REDIS_KEY_PREFIX,
-    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    redis: redisConfigOf(e),
     logLevel: e.LOG_LEVEL,
     ...roomSecretOf(e),
     scoreLimit: e.ROOM_SCORE_LIMIT,

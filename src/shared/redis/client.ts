@@ -1,8 +1,15 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { ConfigError } from '../config/env.js';
+import type { RedisEndpoint } from '../config/redis.js';
 
 export interface RedisClientOptions {
-  url: string;
+  /** Password, username, db, TLS; also host and port when there are no Sentinels. */
+  url?: string | undefined;
+  /** Sentinels that name the current primary; none: connect to `url`. */
+  sentinels?: RedisEndpoint[];
+  sentinelMaster?: string;
+  sentinelPassword?: string | undefined;
   /** Longest a command may wait for its reply before it fails as unavailable. */
   commandTimeoutMs: number;
   /** Longest wait between reconnect attempts. */
@@ -14,10 +21,13 @@ export interface RedisClientOptions {
 /**
  * A Redis connection that fails fast instead of queueing: while disconnected, commands reject at
  * once (no offline queue) and every command has a timeout, so callers can answer UNAVAILABLE within
- * a bounded time. It reconnects by itself, forever, with capped backoff.
+ * a bounded time. It reconnects by itself, forever, with capped backoff. Under Sentinel every
+ * (re)connect asks the Sentinels for the primary and checks its role; a switch announced by a
+ * Sentinel, or a READONLY reply (the server was demoted), makes it reconnect to the new primary.
  */
 export function createRedis(options: RedisClientOptions, log: Logger): Redis {
-  const redis = new Redis(options.url, {
+  const backoff = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), options.maxReconnectDelayMs);
+  const common: RedisOptions = {
     connectionName: options.connectionName,
     enableOfflineQueue: false,
     // CLIENT SETINFO, sent on every connect, is unknown before Redis 7.2: its refusal would count as an error.
@@ -26,8 +36,26 @@ export function createRedis(options: RedisClientOptions, log: Logger): Redis {
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: options.commandTimeoutMs * 2,
     maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), options.maxReconnectDelayMs),
-  });
+    retryStrategy: backoff,
+  };
+  const sentinels = options.sentinels ?? [];
+  const tls = options.url?.startsWith('rediss://') ?? false;
+  const sentinelOptions: RedisOptions =
+    sentinels.length === 0
+      ? {}
+      : {
+          sentinels,
+          name: options.sentinelMaster ?? 'mymaster',
+          sentinelPassword: options.sentinelPassword,
+          sentinelCommandTimeout: options.commandTimeoutMs,
+          sentinelRetryStrategy: backoff,
+          failoverDetector: true,
+          // rediss:// means TLS to the Sentinels as well as to the primary.
+          ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+          reconnectOnError: (err) => err.message.startsWith('READONLY'),
+        };
+  const settings = { ...common, ...sentinelOptions };
+  const redis = options.url === undefined ? new Redis(settings) : new Redis(options.url, settings);
   let down = false;
   redis.on('error', (err: Error) => {
     if (!down) log.warn({ err: err.message, connection: options.connectionName }, 'redis connection error');
@@ -38,6 +66,38 @@ export function createRedis(options: RedisClientOptions, log: Logger): Redis {
     down = false;
   });
   return redis;
+}
+
+/** Replies that mean the credentials are wrong: retrying will not help. */
+const refusedCredentials = /WRONGPASS|NOAUTH|invalid username-password|invalid password/;
+
+/**
+ * Waits for the first connection at start-up. Wrong credentials or a primary name the Sentinels do
+ * not know stop the service (ConfigError naming the variable); Redis merely being away only
+ * returns false after the timeout, as the service answers UNAVAILABLE until it is back.
+ */
+export async function awaitRedisAtStart(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise<boolean>((resolve, reject) => {
+    const finish = (settle: () => void): void => {
+      clearTimeout(timer);
+      redis.off('ready', onReady).off('error', onError).off('sentinelError', onSentinelError);
+      settle();
+    };
+    const onReady = (): void => finish(() => resolve(true));
+    const onError = (err: Error): void => {
+      if (!refusedCredentials.test(err.message)) return;
+      const variable = /sentinel/i.test(err.message) ? 'REDIS_SENTINEL_PASSWORD' : 'REDIS_URL';
+      finish(() => reject(new ConfigError(`${variable}: Redis refused the credentials (${err.message.split('\n')[0]}): fix the user or password in ${variable}`)));
+    };
+    const onSentinelError = (err: Error): void => {
+      if (refusedCredentials.test(err.message)) return onError(err);
+      if (!err.message.includes('invalid reply: null')) return;
+      finish(() => reject(new ConfigError(`REDIS_SENTINEL_MASTER: the Sentinels monitor no primary named '${redis.options.name}' (${err.message})`)));
+    };
+    const timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
+    redis.on('ready', onReady).on('error', onError).on('sentinelError', onSentinelError);
+  });
 }
 
 /** Resolves once the connection is ready, or rejects after the timeout. */

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ConfigError, intVar } from './env.js';
+
+export interface RedisEndpoint {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is and how much a write must be replicated before it is acknowledged. */
+export interface RedisConfig {
+  /**
+   * Password, username, db and TLS (rediss://); also host and port when there are no Sentinels.
+   * Undefined only under Sentinel with nothing to add.
+   */
+  url: string | undefined;
+  /** Sentinels to ask for the current primary; empty: connect to `url` directly. */
+  sentinels: RedisEndpoint[];
+  sentinelMaster: string;
+  sentinelPassword: string | undefined;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+  /** Replicas that must hold a write (WAIT) before the API acknowledges it; 0: do not wait. */
+  minReplicasAck: number;
+  /** Longest a WAIT for those replicas takes before the call answers UNAVAILABLE. */
+  replicaAckTimeoutMs: number;
+}
+
+const defaultUrl = 'redis://127.0.0.1:6379';
+const urlVar = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
+/** A host name, an IPv4 address or a bracketed IPv6 address, then a port. */
+const endpointPattern = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** The variables every service that talks to Redis reads. */
+export const redisEnv = {
+  REDIS_URL: urlVar.optional(),
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_MASTER: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1 to 64 letters, digits, '.', '_' or '-'")
+    .default('mymaster'),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1, 'must not be empty (unset it for Sentinels without a password)').optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9_.-]+:)?$/, "must be empty or letters, digits, '_', '.', '-' ending in ':'")
+    .default(''),
+  REDIS_COMMAND_TIMEOUT_MS: intVar(1000, 50, 60000),
+  REDIS_MIN_REPLICAS_ACK: z.coerce.number().int().min(0).max(16).optional(),
+  REDIS_REPLICA_ACK_TIMEOUT_MS: intVar(500, 10, 60000),
+};
+
+type RedisEnv = z.infer<z.ZodObject<typeof redisEnv>>;
+
+/** Reads the Redis variables; throws ConfigError naming the one that is wrong. */
+export function redisConfigOf(e: RedisEnv): RedisConfig {
+  const sentinels = e.REDIS_SENTINELS === undefined ? [] : parseSentinels(e.REDIS_SENTINELS);
+  const minReplicasAck = e.REDIS_MIN_REPLICAS_ACK ?? (sentinels.length > 0 ? 1 : 0);
+  if (minReplicasAck > 0 && e.REDIS_REPLICA_ACK_TIMEOUT_MS >= e.REDIS_COMMAND_TIMEOUT_MS) {
+    throw new ConfigError('invalid environment: REDIS_REPLICA_ACK_TIMEOUT_MS must be below REDIS_COMMAND_TIMEOUT_MS (a WAIT is a command)');
+  }
+  return {
+    url: e.REDIS_URL ?? (sentinels.length > 0 ? undefined : defaultUrl),
+    sentinels,
+    sentinelMaster: e.REDIS_SENTINEL_MASTER,
+    sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+    keyPrefix: e.REDIS_KEY_PREFIX,
+    commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    minReplicasAck,
+    replicaAckTimeoutMs: e.REDIS_REPLICA_ACK_TIMEOUT_MS,
+  };
+}
+
+function parseSentinels(list: string): RedisEndpoint[] {
+  const items = list.split(',').map((item) => item.trim());
+  const endpoints = items.map((item) => {
+    const match = endpointPattern.exec(item);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      throw new ConfigError(`invalid environment: REDIS_SENTINELS: '${item}' is not host:port (the list is host:port,host:port,...)`);
+    }
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+  });
+  return endpoints;
+}
+
+/** Where a config points, for logs: never the password. */
+export function describeRedis(config: RedisConfig): string {
+  const tls = config.url?.startsWith('rediss://') ? ' (TLS)' : '';
+  if (config.sentinels.length > 0) {
+    const sentinels = config.sentinels.map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(',');
+    return `sentinel ${config.sentinelMaster} via ${sentinels}${tls}`;
+  }
+  const url = new URL(config.url ?? defaultUrl);
+  return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}${tls}`;
+}
