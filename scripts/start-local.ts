@@ -1,17 +1,19 @@
 /**
- * `npm start`: the whole system on this machine — Redis (reused or started with AOF), the Matcher,
- * the REST gateway and three room servers (the seed's §11.3 layout) — with their logs on stdout.
- * Each process serves Prometheus metrics on the port deploy/prometheus/prometheus.yml scrapes.
- * Ctrl-C stops everything in order.
+ * `npm start`: the whole system on this machine — Redis (reused or started with AOF; with --redis-ha
+ * a primary, replicas and Sentinels), the Matcher, the REST gateway and three room servers (the
+ * seed's §11.3 layout) — with their logs on stdout. Each process serves Prometheus metrics on the
+ * port deploy/prometheus/prometheus.yml scrapes. Ctrl-C stops everything in order, Redis last.
  */
-import { loadLocalSystemConfig } from '../src/shared/config/local-system.js';
-import { localRedis, type LocalRedis } from './lib/local-redis.js';
+import { relative } from 'node:path';
+import { loadLocalSystemConfig, type LocalRedisConfig, type LocalSystemConfig } from '../src/shared/config/local-system.js';
+import { localRedis, localRedisHa } from './lib/local-redis.js';
+import type { RedisHa } from './lib/redis-ha.js';
 import { ServiceProcess } from './lib/service-process.js';
 
-const config = loadLocalSystemConfig(process.argv, process.env);
+const config = loadConfig();
 const echo = (line: string): void => void process.stdout.write(`${line}\n`);
 const started: ServiceProcess[] = [];
-let redis: LocalRedis | undefined;
+let stopRedis = async (): Promise<void> => {};
 /** Set by Ctrl-C (even during start-up, which then starts nothing more) or by a service dying. */
 let stopping = false;
 
@@ -19,7 +21,51 @@ class StartInterrupted extends Error {}
 
 async function stopAll(): Promise<void> {
   for (const service of started.splice(0).reverse()) await service.stop();
-  await redis?.stop();
+  await stopRedis();
+}
+
+/** A bad variable is one line naming it, not a stack trace. */
+function loadConfig(): LocalSystemConfig {
+  try {
+    return loadLocalSystemConfig(process.argv, process.env);
+  } catch (err) {
+    if (!(err instanceof Error && err.name === 'ConfigError')) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+}
+
+/** Finds or starts the Redis the system runs on: the variables that tell every service where it is, and the banner's lines. */
+async function startRedis(choice: LocalRedisConfig): Promise<{ env: Record<string, string>; banner: string[] }> {
+  // Under REDIS_SENTINELS the services read the same variables, inherited.
+  if (choice.kind === 'sentinels') return { env: {}, banner: [`  Redis            ${choice.description}  (from REDIS_SENTINELS)`] };
+  if (choice.kind === 'single') {
+    const redis = await localRedis(choice.url);
+    stopRedis = () => redis.stop();
+    const note = { given: 'from REDIS_URL', reused: 'already running, reused', started: 'started here, AOF in .data/redis' }[redis.origin];
+    return { env: { REDIS_URL: redis.url }, banner: [`  Redis            ${redis.url}  (${note})`] };
+  }
+  const ha = await localRedisHa(choice.layout);
+  stopRedis = () => ha.stop();
+  return { env: ha.env, banner: await haBanner(ha) };
+}
+
+/** Where the Sentinel layout is, the one command that kills its primary, and what to watch then. */
+async function haBanner(ha: RedisHa): Promise<string[]> {
+  const { dataPorts, sentinelPorts, masterName, dir } = ha.layout;
+  const primary = await ha.primaryPort();
+  const address = (port: number): string => `127.0.0.1:${port}`;
+  const askSentinel = `redis-cli -p ${sentinelPorts[0]} sentinel get-master-addr-by-name ${masterName}`;
+  const killPrimary = `kill -9 $(redis-cli -p "$(${askSentinel} | tail -1)" info server | grep process_id | cut -d: -f2 | tr -d '\\r')`;
+  return [
+    `  Redis            Sentinel layout started here, AOF in ${relative(process.cwd(), dir) || dir}; master name ${masterName}`,
+    `                   primary ${address(primary)}, replicas ${dataPorts.filter((port) => port !== primary).map(address).join(', ')}`,
+    `                   Sentinels ${sentinelPorts.map(address).join(',')}`,
+    `  Kill the primary ${killPrimary}`,
+    '                   then watch: the Matcher logs "redis connection restored" within a few seconds;',
+    `                   ${askSentinel}   names the new primary;`,
+    `                   curl -s 127.0.0.1:${config.metricsPorts.matcher}/metrics | grep redis_primary_changes_total   counts the switch`,
+  ];
 }
 
 /** Starts one service in its own process group (a terminal's Ctrl-C reaches only this script). */
@@ -31,8 +77,8 @@ async function startService(entry: string, args: string[], env: Record<string, s
 }
 
 async function startAll(): Promise<void> {
-  redis = await localRedis(config.redisUrl);
-  const env = { REDIS_URL: redis.url, ROOM_SECRET: config.roomSecret, LOG_LEVEL: config.logLevel };
+  const redis = await startRedis(config.redis);
+  const env = { ...redis.env, ROOM_SECRET: config.roomSecret, LOG_LEVEL: config.logLevel };
   const host = ['--host', config.host];
   const matcher = await startService('src/matcher/main.ts', [...host, '--port', String(config.matcherPort), '--metrics-port', String(config.metricsPorts.matcher)], env);
   const matcherTarget = `127.0.0.1:${matcher.port}`;
@@ -46,7 +92,6 @@ async function startAll(): Promise<void> {
     await startService('src/room/main.ts', [...host, '--port', String(port), '--matcher', matcherTarget, '--metrics-port', metricsPort], env);
   }
   const metrics = config.metricsPorts;
-  const redisNote = { given: 'from REDIS_URL', reused: 'already running, reused', started: 'started here, AOF in .data/redis' }[redis.origin];
   process.stdout.write(
     [
       '',
@@ -55,7 +100,7 @@ async function startAll(): Promise<void> {
       `  REST gateway     http://127.0.0.1:${gateway.port}`,
       `  Room servers     UDP ${config.roomPorts.map((port) => `127.0.0.1:${port}`).join(', ')}`,
       '  Play:            npm run play   (in two terminals, or against a bot: npm run bot)',
-      `  Redis            ${redis.url}  (${redisNote})`,
+      ...redis.banner,
       `  Metrics          GET /metrics on Matcher :${metrics.matcher}, gateway :${metrics.gateway}, room servers ${metrics.rooms.map((port) => `:${port}`).join(', ')}`,
       '                   prometheus --config.file=deploy/prometheus/prometheus.yml scrapes them (Grafana: deploy/OBSERVABILITY.md)',
       'Ctrl-C stops everything.',

@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import type { LocalRedisHaConfig } from '../../src/shared/config/local-system.js';
+import { RedisHa } from './redis-ha.js';
 
 const defaultUrl = 'redis://127.0.0.1:6379';
 const root = new URL('../../', import.meta.url).pathname;
@@ -32,7 +36,8 @@ export async function localRedis(givenUrl: string | undefined): Promise<LocalRed
   if (await redisAnswers(defaultUrl)) return { url: defaultUrl, origin: 'reused', stop: async () => {} };
   const dir = `${root}.data/redis`;
   mkdirSync(dir, { recursive: true });
-  const child: ChildProcess = spawn('redis-server', [`${root}deploy/redis/redis.conf`, '--dir', dir], { stdio: 'ignore' });
+  // Its own process group: a terminal's Ctrl-C reaches only npm start, which stops Redis after the services.
+  const child: ChildProcess = spawn('redis-server', [`${root}deploy/redis/redis.conf`, '--dir', dir], { stdio: 'ignore', detached: true });
   const failed = new Promise<never>((_, reject) => {
     child.once('error', () => reject(new Error('redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL')));
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
@@ -50,4 +55,32 @@ export async function localRedis(givenUrl: string | undefined): Promise<LocalRed
       await exited;
     },
   };
+}
+
+/** How long the local Sentinels wait before calling a silent primary down: a failover by hand takes ~2 s. */
+const localDownAfterMs = 1000;
+
+/**
+ * The `--redis-ha` layout: a primary, replicas and Sentinels (RedisHa) on the configured ports, under
+ * .data/redis-ha unless told otherwise. The folder is kept between runs: each run writes fresh config
+ * files, and the node last named primary there starts as primary (RedisHa.start).
+ */
+export async function localRedisHa(config: LocalRedisHaConfig): Promise<RedisHa> {
+  for (const port of [...config.dataPorts, ...config.sentinelPorts]) {
+    if (!(await canListen(port))) {
+      throw new Error(`port ${port} is in use (another npm start -- --redis-ha?): stop it, or choose others with --redis-ha-data-ports and --redis-ha-sentinel-ports`);
+    }
+  }
+  const dir = resolve(config.dir ?? `${root}.data/redis-ha`);
+  mkdirSync(dir, { recursive: true });
+  const { dataPorts, sentinelPorts, masterName } = config;
+  return RedisHa.start({ dir, dataPorts, sentinelPorts, masterName, downAfterMs: localDownAfterMs, ownGroup: true });
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((answer) => {
+    const server = createServer();
+    server.once('error', () => answer(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => answer(true)));
+  });
 }

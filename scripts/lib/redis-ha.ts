@@ -1,5 +1,5 @@
 import { type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pinnedSpawn } from './pinned-spawn.js';
@@ -19,8 +19,15 @@ export interface RedisHaLayout {
   downAfterMs: number;
   /** requirepass and masterauth of every data node (and the Sentinels' auth-pass). */
   password?: string;
+  /** requirepass of every Sentinel (they also log in to each other with it). */
+  sentinelPassword?: string;
   /** Pins every process to this core (benchmarks). */
   cpu?: number;
+  /**
+   * Puts every process in its own process group, so that a terminal's Ctrl-C reaches only the parent,
+   * which stops them after the services (`npm start`).
+   */
+  ownGroup?: boolean;
 }
 
 /**
@@ -33,15 +40,26 @@ export class RedisHa {
 
   private constructor(readonly layout: RedisHaLayout) {}
 
+  /**
+   * Starts the layout with fresh config files. In a folder kept from an earlier run (`npm start`),
+   * the node its Sentinels last named primary starts as primary again, whatever its place in
+   * `dataPorts`: it holds the newest data, which the others then copy. On failure, stops what started.
+   */
   static async start(layout: RedisHaLayout): Promise<RedisHa> {
     const ha = new RedisHa(layout);
-    const [primary, ...replicas] = layout.dataPorts;
+    const last = lastPrimary(layout);
+    const [primary, ...replicas] = last === undefined ? layout.dataPorts : [last, ...layout.dataPorts.filter((port) => port !== last)];
     if (primary === undefined) throw new Error('a Sentinel layout needs a primary');
-    await ha.spawnNode(primary, ha.nodeConfig(primary, undefined));
-    await Promise.all(replicas.map((port) => ha.spawnNode(port, ha.nodeConfig(port, primary))));
-    await ha.untilReplicasOnline(primary, replicas.length);
-    await Promise.all(layout.sentinelPorts.map((port) => ha.spawnSentinel(port, primary)));
-    await ha.untilSentinelsSeeLayout();
+    try {
+      await ha.spawnNode(primary, ha.nodeConfig(primary, undefined));
+      await Promise.all(replicas.map((port) => ha.spawnNode(port, ha.nodeConfig(port, primary))));
+      await ha.untilReplicasOnline(primary, replicas.length);
+      await Promise.all(layout.sentinelPorts.map((port) => ha.spawnSentinel(port, primary)));
+      await ha.untilSentinelsSeeLayout();
+    } catch (err) {
+      await ha.stop();
+      throw err;
+    }
     return ha;
   }
 
@@ -51,13 +69,14 @@ export class RedisHa {
       REDIS_SENTINELS: this.layout.sentinelPorts.map((port) => `${host}:${port}`).join(','),
       REDIS_SENTINEL_MASTER: this.layout.masterName,
       ...(this.layout.password ? { REDIS_URL: `redis://:${encodeURIComponent(this.layout.password)}@${host}` } : {}),
+      ...(this.layout.sentinelPassword ? { REDIS_SENTINEL_PASSWORD: this.layout.sentinelPassword } : {}),
     };
   }
 
   /** The port of the primary, as the first Sentinel that answers names it. */
   async primaryPort(): Promise<number> {
     for (const port of this.layout.sentinelPorts) {
-      const reply = await withClient(port, (c) => c.call('SENTINEL', 'get-master-addr-by-name', this.layout.masterName)).catch(() => null);
+      const reply = await withClient(port, (c) => c.call('SENTINEL', 'get-master-addr-by-name', this.layout.masterName), this.layout.sentinelPassword).catch(() => null);
       if (Array.isArray(reply)) return Number(reply[1]);
     }
     throw new Error('no Sentinel names a primary');
@@ -77,6 +96,19 @@ export class RedisHa {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** What the node on a port says it is: 'master', or 'slave of <port>' once its link to that primary is up. */
+  async roleOf(port: number): Promise<string> {
+    const info = await withClient(port, (c) => c.info('replication'), this.layout.password);
+    if (/^role:master/m.test(info)) return 'master';
+    const primary = /^master_port:(\d+)/m.exec(info)?.[1];
+    return /^master_link_status:up/m.test(info) ? `slave of ${primary}` : `slave of ${primary} (link down)`;
+  }
+
+  /** SIGSTOPs (true) or SIGCONTs (false) the node on a port: a node that hangs without closing its connections. */
+  freeze(port: number, frozen: boolean): void {
+    this.processes.get(port)?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
   }
 
   /** Waits until the Sentinels name a primary other than `oldPort` and it has `replicas` replicas online. */
@@ -120,7 +152,7 @@ export class RedisHa {
   private async spawnSentinel(port: number, primary: number): Promise<void> {
     const dir = join(this.layout.dir, `sentinel-${port}`);
     mkdirSync(dir, { recursive: true });
-    const { masterName, downAfterMs, password } = this.layout;
+    const { masterName, downAfterMs, password, sentinelPassword } = this.layout;
     const shipped = readFileSync(`${deployDir}sentinel.conf`, 'utf8')
       .replace(/^port \d+$/m, `port ${port}\nbind ${host}\ndir ${dir}`)
       .replace(/^sentinel monitor mymaster \S+ \d+ (\d+)$/m, `sentinel monitor ${masterName} ${host} ${primary} $1`)
@@ -129,8 +161,9 @@ export class RedisHa {
       // A quick test failover may need a second one soon after.
       .replace(/^(sentinel failover-timeout \S+) \d+$/m, `$1 ${Math.max(3000, downAfterMs * 3)}`);
     const file = join(dir, 'sentinel.conf');
-    writeFileSync(file, password ? `${shipped}sentinel auth-pass ${masterName} ${password}\n` : shipped);
-    await this.spawn(port, [file, '--sentinel'], password);
+    const auth = [...(password ? [`sentinel auth-pass ${masterName} ${password}`] : []), ...(sentinelPassword ? [`requirepass ${sentinelPassword}`] : [])];
+    writeFileSync(file, `${shipped}${auth.map((line) => `${line}\n`).join('')}`);
+    await this.spawn(port, [file, '--sentinel'], sentinelPassword);
   }
 
   private async spawnNode(port: number, configFile: string): Promise<void> {
@@ -138,7 +171,7 @@ export class RedisHa {
   }
 
   private async spawn(port: number, args: string[], password: string | undefined): Promise<void> {
-    const child = pinnedSpawn(this.layout.cpu, 'redis-server', args, { stdio: 'ignore' });
+    const child = pinnedSpawn(this.layout.cpu, 'redis-server', args, { stdio: 'ignore', detached: this.layout.ownGroup ?? false });
     this.processes.set(port, child);
     const failed = new Promise<never>((_, reject) => {
       child.once('error', () => reject(new Error('redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server)')));
@@ -146,9 +179,7 @@ export class RedisHa {
     });
     failed.catch(() => {});
     const deadline = Date.now() + 10000;
-    // Sentinels have no password of their own here; data nodes do when the layout has one.
-    const auth = args.includes('--sentinel') ? undefined : password;
-    while (!(await Promise.race([answers(port, auth), failed]))) {
+    while (!(await Promise.race([answers(port, password), failed]))) {
       if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
       await pause(20);
     }
@@ -174,7 +205,7 @@ export class RedisHa {
     const deadline = Date.now() + 20000;
     for (const port of sentinelPorts) {
       for (;;) {
-        const master = await withClient(port, (c) => c.call('SENTINEL', 'master', masterName)).catch(() => []);
+        const master = await withClient(port, (c) => c.call('SENTINEL', 'master', masterName), this.layout.sentinelPassword).catch(() => []);
         const fields = pairs(master as string[]);
         if (Number(fields['num-slaves']) >= dataPorts.length - 1 && Number(fields['num-other-sentinels']) >= sentinelPorts.length - 1) break;
         if (Date.now() > deadline) throw new Error(`Sentinel ${port} did not discover the layout within 20 s`);
@@ -182,6 +213,24 @@ export class RedisHa {
       }
     }
   }
+}
+
+/**
+ * The data port an earlier run's Sentinels in the layout's folder last named primary: the one whose
+ * config file (which Sentinel rewrites on every failover) has the highest config epoch.
+ */
+function lastPrimary(layout: RedisHaLayout): number | undefined {
+  const name = layout.masterName.replace(/[.]/g, '\\.');
+  let best: { port: number; epoch: number } | undefined;
+  for (const sentinelPort of layout.sentinelPorts) {
+    const file = join(layout.dir, `sentinel-${sentinelPort}`, 'sentinel.conf');
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const port = Number(new RegExp(`^sentinel monitor ${name} \\S+ (\\d+) \\d+$`, 'm').exec(text)?.[1]);
+    const epoch = Number(new RegExp(`^sentinel config-epoch ${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    if (layout.dataPorts.includes(port) && (best === undefined || epoch > best.epoch)) best = { port, epoch };
+  }
+  return best?.port;
 }
 
 async function withClient<T>(port: number, use: (client: Redis) => Promise<T>, password?: string): Promise<T> {

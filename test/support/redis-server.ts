@@ -1,13 +1,29 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { freePort } from './ports.js';
 import { pinnedSpawn } from '../../scripts/lib/pinned-spawn.js';
+import type { TestCertificates } from './test-certificates.js';
 import { eventually } from './wait.js';
 
 const installHint = 'redis-server is required for the tests: install it (Debian/Ubuntu: apt-get install redis-server)';
+const tlsHint = 'the TLS tests need a redis-server built with TLS: Debian/Ubuntu\'s redis-server package is';
+
+/** How a test's redis-server runs; none of it: no password, plain TCP. */
+export interface RedisServerOptions {
+  /** Pins it to this core with taskset (benchmarks). */
+  cpu?: number;
+  /** Addresses it listens on besides loopback (e.g. a test's veth, for a service in another network namespace). */
+  alsoBind?: string[];
+  /** requirepass: a client must log in with it (as the default user). */
+  password?: string;
+  /** ACL users besides the default one (`rules` as in ACL SETUSER, e.g. `~*`, `+@read`). */
+  users?: { name: string; password: string; rules: string[] }[];
+  /** TLS only (the plain port is off), with this server certificate; clients are not asked for one. */
+  tls?: TestCertificates;
+}
 
 /**
  * A real redis-server on a free loopback port, in its own data folder, that a test can kill and
@@ -19,17 +35,13 @@ export class RedisServer {
 
   private constructor(
     readonly port: number,
-    private readonly cpu: number | undefined,
-    private readonly alsoBind: string[],
+    private readonly options: RedisServerOptions,
   ) {}
 
-  /**
-   * Starts one; `cpu` pins it to that core with taskset (benchmarks); `alsoBind` are addresses it
-   * listens on besides loopback (e.g. a test's veth, for a service in another network namespace).
-   */
-  static async start(options: { cpu?: number; alsoBind?: string[] } = {}): Promise<RedisServer> {
+  /** Starts one and waits until it answers PING. */
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     if (spawnSync('redis-server', ['--version']).error) throw new Error(installHint);
-    const server = new RedisServer(await freePort(), options.cpu, options.alsoBind ?? []);
+    const server = new RedisServer(await freePort(), options);
     await server.restart();
     return server;
   }
@@ -39,20 +51,39 @@ export class RedisServer {
     return this.process?.pid;
   }
 
+  /** The URL a service connects with: rediss:// under TLS, with the password if it has one. */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return this.urlAs(this.options.password === undefined ? {} : { password: this.options.password });
+  }
+
+  /** The URL with other credentials (none: no user and no password), e.g. an ACL user's or a wrong one. */
+  urlAs(credentials: { username?: string; password?: string }): string {
+    const { username = '', password } = credentials;
+    const auth = password === undefined ? '' : `${encodeURIComponent(username)}:${encodeURIComponent(password)}@`;
+    return `${this.options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${this.port}`;
   }
 
   /** Starts redis-server on this port (again) and waits until it answers PING. */
   async restart(): Promise<void> {
+    const { alsoBind = [], password, users = [], tls } = this.options;
     // Protected mode refuses every client not on loopback: off only when the test asked for another address.
-    const bind = ['--bind', '127.0.0.1', ...this.alsoBind, ...(this.alsoBind.length > 0 ? ['--protected-mode', 'no'] : [])];
-    const args = ['--port', String(this.port), ...bind, '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
-    const child = pinnedSpawn(this.cpu, 'redis-server', args, { stdio: 'ignore' });
+    const bind = ['--bind', '127.0.0.1', ...alsoBind, ...(alsoBind.length > 0 ? ['--protected-mode', 'no'] : [])];
+    const files = tls ? ['--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile] : [];
+    const ports = tls ? ['--port', '0', '--tls-port', String(this.port), ...files, '--tls-auth-clients', 'no'] : ['--port', String(this.port)];
+    const auth = [...(password === undefined ? [] : ['--requirepass', password]), ...users.flatMap((u) => ['--user', u.name, 'on', `>${u.password}`, ...u.rules])];
+    const args = [...ports, ...bind, ...auth, '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always'];
+    const child = pinnedSpawn(this.options.cpu, 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The end of its log, to say why it would not start (e.g. a build without TLS, a bad certificate).
+    let logTail = '';
+    const keep = (chunk: Buffer): void => {
+      logTail = (logTail + chunk.toString()).slice(-2000);
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
     this.process = child;
     await eventually(`redis-server on port ${this.port}`, async () => {
-      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-      const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}${tls ? ` (${tlsHint})` : ''}:\n${logTail.trim()}`);
+      const probe = this.connect({ lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => {}); // not up yet: the next poll tries again
       try {
         await probe.connect();
@@ -72,9 +103,14 @@ export class RedisServer {
     await exited;
   }
 
-  /** A client for the test's own checks. */
+  /** A client for the test's own checks (as the default user, over TLS if the server has it). */
   client(): Redis {
-    return new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    return this.connect({ maxRetriesPerRequest: 1 });
+  }
+
+  private connect(options: RedisOptions): Redis {
+    const { password, tls } = this.options;
+    return new Redis({ host: '127.0.0.1', port: this.port, password, ...(tls ? { tls: { ca: readFileSync(tls.caFile) } } : {}), ...options });
   }
 
   async stop(): Promise<void> {

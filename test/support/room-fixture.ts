@@ -81,11 +81,7 @@ export class RoomFixture {
 
   /** The counters of the room server's newest stats log line. */
   stats(): RoomStatsLine | undefined {
-    for (let i = this.room.output.length - 1; i >= 0; i--) {
-      const line = this.room.output[i]!;
-      if (line.includes('"room server stats"')) return JSON.parse(line) as RoomStatsLine;
-    }
-    return undefined;
+    return latestStats(this.room);
   }
 
   /** Waits for a stats line that satisfies the predicate (lines come every 100 ms). */
@@ -126,6 +122,15 @@ export interface RoomStatsLine {
   active_rooms: number;
   players: number;
   tick_rate: number;
+}
+
+/** The counters of a room server's newest stats log line (ROOM_STATS_LOG_INTERVAL_MS sets how often they come). */
+export function latestStats(room: ServiceProcess): RoomStatsLine | undefined {
+  for (let i = room.output.length - 1; i >= 0; i--) {
+    const line = room.output[i]!;
+    if (line.includes('"room server stats"')) return JSON.parse(line) as RoomStatsLine;
+  }
+  return undefined;
 }
 
 /** Starts a room server process and waits until it has registered with the Matcher; `extraArgs` e.g. `--max-rooms 2`. */

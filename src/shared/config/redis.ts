@@ -1,3 +1,4 @@
+import { isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, intVar } from './env.js';
 
@@ -26,9 +27,27 @@ export interface RedisConfig {
 }
 
 const defaultUrl = 'redis://127.0.0.1:6379';
-const urlVar = z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL');
-/** A host name, an IPv4 address or a bracketed IPv6 address, then a port. */
-const endpointPattern = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+/** A host name or an IPv4 address: dot-separated labels that neither start nor end with '-'. */
+const hostNamePattern = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+/** A host name or IPv4 address, or a bracketed IPv6 address, then a port. */
+const endpointPattern = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/;
+
+/** Whether ioredis can connect with this URL as it is: host, port, db number, nothing after a '#'. */
+function isRedisUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  const port = url.port === '' ? 6379 : Number(url.port);
+  return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && port >= 1 && /^(\/\d*)?$/.test(url.pathname) && url.hash === '';
+}
+
+// The message never repeats the value: it may hold a password.
+const urlVar = z
+  .string()
+  .refine(isRedisUrl, "must be redis://[user:password@]host[:port][/db] or rediss://... (percent-encode '@', ':', '/', '#' in the password)");
 
 /** The variables every service that talks to Redis reads. */
 export const redisEnv = {
@@ -71,15 +90,16 @@ export function redisConfigOf(e: RedisEnv): RedisConfig {
 
 function parseSentinels(list: string): RedisEndpoint[] {
   const items = list.split(',').map((item) => item.trim());
-  const endpoints = items.map((item) => {
-    const match = endpointPattern.exec(item);
-    const port = Number(match?.[2]);
-    if (!match || port < 1 || port > 65535) {
-      throw new ConfigError(`invalid environment: REDIS_SENTINELS: '${item}' is not host:port (the list is host:port,host:port,...)`);
+  return items.map((item) => {
+    const [, ipv6, name, portText] = endpointPattern.exec(item) ?? [];
+    const port = Number(portText);
+    const host = ipv6 ?? name ?? '';
+    const validHost = ipv6 !== undefined ? isIPv6(ipv6) : hostNamePattern.test(host);
+    if (!validHost || !(port >= 1 && port <= 65535)) {
+      throw new ConfigError(`invalid environment: REDIS_SENTINELS: '${item}' is not host:port (the list is host:port,host:port,... with [v6]:port for IPv6)`);
     }
-    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+    return { host, port };
   });
-  return endpoints;
 }
 
 /** Where a config points, for logs: never the password. */

@@ -70,33 +70,78 @@ export function createRedis(options: RedisClientOptions, log: Logger): Redis {
 
 /** Replies that mean the credentials are wrong: retrying will not help. */
 const refusedCredentials = /WRONGPASS|NOAUTH|invalid username-password|invalid password/;
+/**
+ * What a Sentinel answers for a primary it does not monitor: ioredis asks for its address (null)
+ * and then for the Sentinels that watch it (an error).
+ */
+const unknownMaster = /No such master with that name|invalid reply: null/;
+/**
+ * A TLS certificate this process does not trust or that names another host, by Node's error code
+ * or, once ioredis has wrapped the error (Sentinels), by OpenSSL's text.
+ */
+const untrustedCertificateCodes = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+const untrustedCertificate = new RegExp(
+  [
+    'unable to (get (local )?issuer certificate|verify the first certificate)',
+    'self[- ]signed certificate',
+    'certificate (has expired|is not yet valid)',
+    "does not match certificate's altnames",
+  ].join('|'),
+);
 
 /**
- * Waits for the first connection at start-up. Wrong credentials or a primary name the Sentinels do
- * not know stop the service (ConfigError naming the variable); Redis merely being away only
- * returns false after the timeout, as the service answers UNAVAILABLE until it is back.
+ * The start-up failure a connection error means when retrying cannot help (wrong credentials, a
+ * certificate this process does not trust, a primary the Sentinels do not know), naming the
+ * variable to fix; undefined for an error that may pass (Redis not up yet).
+ */
+export function startRefusalOf(err: Error & { code?: unknown }, masterName: string | undefined): ConfigError | undefined {
+  const reply = err.message.split('\n')[0];
+  if (refusedCredentials.test(err.message)) {
+    const variable = /sentinel/i.test(err.message) ? 'REDIS_SENTINEL_PASSWORD' : 'REDIS_URL';
+    return new ConfigError(`${variable}: Redis refused the credentials (${reply}): fix the user or password in ${variable}`);
+  }
+  if ((typeof err.code === 'string' && untrustedCertificateCodes.has(err.code)) || untrustedCertificate.test(err.message)) {
+    return new ConfigError(
+      `REDIS_URL: rediss:// but the server's TLS certificate is not trusted here (${reply}): ` +
+        'for a private CA set NODE_EXTRA_CA_CERTS to its certificate (PEM file); the certificate must name the host connected to',
+    );
+  }
+  if (unknownMaster.test(err.message)) {
+    return new ConfigError(`REDIS_SENTINEL_MASTER: the Sentinels monitor no primary named '${masterName}' (${reply})`);
+  }
+  return undefined;
+}
+
+/**
+ * Waits for the first connection at start-up. An error that retrying cannot mend (startRefusalOf)
+ * stops the service with a ConfigError naming the variable; Redis merely being away only returns
+ * false after the timeout, as the service answers UNAVAILABLE until it is back.
  */
 export async function awaitRedisAtStart(redis: Redis, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return true;
   return new Promise<boolean>((resolve, reject) => {
     const finish = (settle: () => void): void => {
       clearTimeout(timer);
-      redis.off('ready', onReady).off('error', onError).off('sentinelError', onSentinelError);
+      redis.off('ready', onReady).off('error', onError).off('sentinelError', onError);
       settle();
     };
     const onReady = (): void => finish(() => resolve(true));
     const onError = (err: Error): void => {
-      if (!refusedCredentials.test(err.message)) return;
-      const variable = /sentinel/i.test(err.message) ? 'REDIS_SENTINEL_PASSWORD' : 'REDIS_URL';
-      finish(() => reject(new ConfigError(`${variable}: Redis refused the credentials (${err.message.split('\n')[0]}): fix the user or password in ${variable}`)));
-    };
-    const onSentinelError = (err: Error): void => {
-      if (refusedCredentials.test(err.message)) return onError(err);
-      if (!err.message.includes('invalid reply: null')) return;
-      finish(() => reject(new ConfigError(`REDIS_SENTINEL_MASTER: the Sentinels monitor no primary named '${redis.options.name}' (${err.message})`)));
+      const refusal = startRefusalOf(err, redis.options.name);
+      if (refusal) finish(() => reject(refusal));
     };
     const timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
-    redis.on('ready', onReady).on('error', onError).on('sentinelError', onSentinelError);
+    redis.on('ready', onReady).on('error', onError).on('sentinelError', onError);
   });
 }
 

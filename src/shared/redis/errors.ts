@@ -18,12 +18,9 @@ const unreachableMessages = [
   'write EPIPE',
 ];
 
-/** Too few replicas confirmed a write in time (ReplicaAcks): it may be lost in a failover, so it is not acknowledged. */
+/** Replicas did not confirm a write (ReplicaAcks): it may be lost in a failover, so it is not acknowledged. */
 export class ReplicaAckTimeout extends Error {
   override name = 'ReplicaAckTimeout';
-  constructor(acknowledged: number, wanted: number, timeoutMs: number) {
-    super(`${acknowledged} of ${wanted} replicas confirmed the write within ${timeoutMs} ms`);
-  }
 }
 
 /** True when the error says Redis could not be reached (or answered "try again"), not that a command was wrong. */

@@ -18,6 +18,8 @@ export type ReplicaAckResult = 'ok' | 'timeout';
 export class ReplicaAcks {
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
+  /** Times the connection closed: a WAIT on a new connection says nothing of writes made on the old one. */
+  private closes = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -25,7 +27,9 @@ export class ReplicaAcks {
     private readonly replicas: number,
     private readonly timeoutMs: number,
     private readonly onResult: (result: ReplicaAckResult, seconds: number) => void = () => {},
-  ) {}
+  ) {
+    redis.on('close', () => this.closes++);
+  }
 
   get enabled(): boolean {
     return this.replicas > 0;
@@ -33,6 +37,12 @@ export class ReplicaAcks {
 
   async confirm(): Promise<void> {
     if (this.replicas === 0) return;
+    const closes = this.closes;
+    await this.shareWait();
+    if (this.closes !== closes) throw new ReplicaAckTimeout('the Redis connection was lost before replicas confirmed the write');
+  }
+
+  private shareWait(): Promise<void> {
     if (!this.running) return this.start();
     this.next ??= this.running.then(ignore, ignore).then(() => {
       this.next = undefined;
@@ -55,7 +65,7 @@ export class ReplicaAcks {
     const seconds = (performance.now() - startedAt) / 1000;
     if (acknowledged < this.replicas) {
       this.onResult('timeout', seconds);
-      throw new ReplicaAckTimeout(acknowledged, this.replicas, this.timeoutMs);
+      throw new ReplicaAckTimeout(`${acknowledged} of ${this.replicas} replicas confirmed the write within ${this.timeoutMs} ms`);
     }
     this.onResult('ok', seconds);
   }
