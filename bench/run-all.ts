@@ -1,12 +1,12 @@
 /**
- * Every benchmark in a row, with settings that fit about 14 minutes on the 2-core machine, then one
+ * Every benchmark in a row, with settings that fit about 17 minutes on the 2-core machine, then one
  * table of the figures against the issue's targets (Markdown, for bench/README.md). Each benchmark is
  * its own process (pinning itself and its servers as usual) and writes its summary with `--json`; its
  * own output streams through, so the per-run lines behind every median are in the log.
  *
- *   npm run bench                     # all of them (~14 min)
+ *   npm run bench                     # all of them (~17 min)
  *   npm run bench -- --only watch,redis
- *   npm run bench -- --quick          # one run each, smaller: a smoke test of the whole set (~4 min)
+ *   npm run bench -- --quick          # one run each, smaller: a smoke test of the whole set (~5 min)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { describeMachine, machineInfo } from './support/machine-info.js';
 import { fmt, targetText, verdict, type BenchSummary } from './support/summary.js';
 
 const options = new Command('bench')
-  .option('--only <names>', 'comma-separated subset: matcher, pass, rooms, reconnect, watch, redis, failover')
+  .option('--only <names>', 'comma-separated subset: matcher, pass, rooms, reconnect, watch, redis, failover, redis-ha')
   .option('--quick', 'one run of each with smaller settings (a smoke test, not figures to quote)')
   .option('--json <file>', 'also write every summary, with the machine, to this file')
   .parse()
@@ -55,6 +55,13 @@ const benches: { name: string; script: string; entry: string; args: string[]; qu
     entry: 'bench/failover.ts',
     args: ['--runs', '2'],
     quickArgs: ['--runs', '1', '--games', '50', '--faults', 'kill,drain'],
+  },
+  {
+    name: 'redis-ha',
+    script: 'bench:redis-ha',
+    entry: 'bench/redis-ha.ts',
+    args: ['--failovers', '5', '--runs', '3'],
+    quickArgs: ['--failovers', '2', '--runs', '1', '--seconds', '2'],
   },
 ];
 

@@ -18,6 +18,9 @@ export interface RedisClientOptions {
   connectionName: string;
 }
 
+/** Longest wait between reconnect tries under Sentinel. */
+const sentinelReconnectCapMs = 200;
+
 /**
  * A Redis connection that fails fast instead of queueing: while disconnected, commands reject at
  * once (no offline queue) and every command has a timeout, so callers can answer UNAVAILABLE within
@@ -26,7 +29,11 @@ export interface RedisClientOptions {
  * Sentinel, or a READONLY reply (the server was demoted), makes it reconnect to the new primary.
  */
 export function createRedis(options: RedisClientOptions, log: Logger): Redis {
-  const backoff = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), options.maxReconnectDelayMs);
+  const sentinels = options.sentinels ?? [];
+  // Under Sentinel a lost primary is replaced within seconds and each try only asks a Sentinel first:
+  // try often, so the service is back within a short cap of the switch rather than a long one.
+  const capMs = sentinels.length > 0 ? Math.min(options.maxReconnectDelayMs, sentinelReconnectCapMs) : options.maxReconnectDelayMs;
+  const backoff = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), capMs);
   const common: RedisOptions = {
     connectionName: options.connectionName,
     enableOfflineQueue: false,
@@ -38,7 +45,6 @@ export function createRedis(options: RedisClientOptions, log: Logger): Redis {
     maxRetriesPerRequest: 1,
     retryStrategy: backoff,
   };
-  const sentinels = options.sentinels ?? [];
   const tls = options.url?.startsWith('rediss://') ?? false;
   const sentinelOptions: RedisOptions =
     sentinels.length === 0
