@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { Redis } from 'ioredis';
+import { defaultBackoff } from '../../src/client/backoff.js';
+import { retryUnavailable } from '../../src/client/retry.js';
 import { Keys } from '../../src/shared/redis/keys.js';
 import { deviceIdOf } from '../../test/support/device-id.js';
 import { bearer, type Clients } from '../../test/support/grpc-clients.js';
@@ -51,7 +53,9 @@ export class AckLoad {
   /** Logs `count` players in (64 at a time) for the Enqueues to come; their sessions count as acknowledged. */
   async prepare(count: number): Promise<void> {
     this.pool = await inBatches(count, 64, async (i) => {
-      const s = await this.clients.authenticateDevice({ deviceId: deviceIdOf(`${this.label}-pool-${i}`) });
+      // As any client: a login that meets a moment of UNAVAILABLE (a replica resynchronising, say) is tried again.
+      const login = () => this.clients.authenticateDevice({ deviceId: deviceIdOf(`${this.label}-pool-${i}`) });
+      const s = await retryUnavailable(login, { backoff: defaultBackoff, signal: AbortSignal.timeout(30000) });
       return { token: s.token, playerId: s.playerId };
     });
     this.acked.sessions.push(...this.pool);

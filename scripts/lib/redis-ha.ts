@@ -111,20 +111,45 @@ export class RedisHa {
     this.processes.get(port)?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
   }
 
-  /** Waits until the Sentinels name a primary other than `oldPort` and it has `replicas` replicas online. */
+  /**
+   * Waits until every Sentinel names the same primary, other than `oldPort`, none of them is still
+   * failing over, and that primary has `replicas` replicas online. (One Sentinel's word is not
+   * enough: a primary killed while another Sentinel still names the one before is never failed over.)
+   */
   async untilFailedOver(oldPort: number, replicas: number, timeoutMs = 30000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const port = await this.primaryPort().catch(() => oldPort);
-      if (port !== oldPort && (await this.onlineReplicas(port).catch(() => -1)) >= replicas) return port;
-      if (Date.now() > deadline) throw new Error(`no failover from ${oldPort} with ${replicas} replicas within ${timeoutMs} ms`);
+      const port = await this.agreedPrimary().catch(() => undefined);
+      if (port !== undefined && port !== oldPort && (await this.onlineReplicas(port).catch(() => -1)) >= replicas) return port;
+      if (Date.now() > deadline) throw new Error(`no settled failover from ${oldPort} with ${replicas} replicas within ${timeoutMs} ms`);
       await pause(50);
     }
   }
 
-  /** Starts a killed node again from its config file, which the Sentinels rewrote: it rejoins as a replica. */
+  /** The primary every Sentinel names with no failover in progress; undefined while they disagree. */
+  private async agreedPrimary(): Promise<number | undefined> {
+    const views = await Promise.all(
+      this.layout.sentinelPorts.map(async (port) => {
+        const reply = await withClient(port, (c) => c.call('SENTINEL', 'master', this.layout.masterName), this.layout.sentinelPassword);
+        return pairs(reply as string[]);
+      }),
+    );
+    const ports = new Set(views.map((view) => view.port));
+    const settled = views.every((view) => !view.flags?.includes('failover_in_progress'));
+    return settled && ports.size === 1 ? Number([...ports][0]) : undefined;
+  }
+
+  /** Starts a killed node again, as a replica of the current primary: it copies what it missed. */
   async restart(port: number): Promise<void> {
-    await this.spawnNode(port, join(this.layout.dir, `node-${port}`, 'redis.conf'));
+    const file = join(this.layout.dir, `node-${port}`, 'redis.conf');
+    // As a replica of the current primary from the start, which the Sentinels would make it some
+    // seconds later anyway (as they do with a node that comes back on its own).
+    const primary = await this.primaryPort().catch(() => undefined);
+    if (primary !== undefined && primary !== port) {
+      const kept = readFileSync(file, 'utf8').split('\n').filter((line) => !/^(replicaof|slaveof) /.test(line));
+      writeFileSync(file, `${[...kept.filter((line) => line !== ''), `replicaof ${host} ${primary}`].join('\n')}\n`);
+    }
+    await this.spawnNode(port, file);
   }
 
   /** Process id of the node on a port (for CPU accounting). */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError } from '../shared/errors.js';
+import { closeRedis } from '../shared/redis/client.js';
 
 type Wake = () => void;
 
@@ -51,7 +52,7 @@ export class WatchHub {
   async close(): Promise<void> {
     this.closing = true;
     this.wakeAll();
-    this.subscriber.disconnect();
+    await closeRedis(this.subscriber);
   }
 
   private subscribe(): void {

@@ -62,6 +62,13 @@ export function createRedis(options: RedisClientOptions, log: Logger): Redis {
         };
   const settings = { ...common, ...sentinelOptions };
   const redis = options.url === undefined ? new Redis(settings) : new Redis(options.url, settings);
+  // ioredis gives up for good when a reconnect is interrupted (its failover detector closing the
+  // connection while it asks the Sentinels): status 'end'. Only closeRedis may end a connection.
+  redis.on('end', () => {
+    if (closedOnPurpose.has(redis)) return;
+    log.warn({ connection: options.connectionName }, 'redis connection given up by the client: connecting again');
+    setTimeout(() => redis.connect().catch(() => {}), capMs).unref();
+  });
   let down = false;
   redis.on('error', (err: Error) => {
     if (!down) log.warn({ err: err.message, connection: options.connectionName }, 'redis connection error');
@@ -167,11 +174,13 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
   });
 }
 
-/** Closes the connection: QUIT when connected, otherwise just stop reconnecting. */
+/** Connections closed by closeRedis: the only ones that stay closed. */
+const closedOnPurpose = new WeakSet<Redis>();
+
+/** Closes the connection for good: QUIT when connected, and stop reconnecting. */
 export async function closeRedis(redis: Redis): Promise<void> {
-  if (redis.status === 'ready') {
-    await redis.quit().catch(() => redis.disconnect());
-  } else {
-    redis.disconnect();
-  }
+  closedOnPurpose.add(redis);
+  if (redis.status === 'ready') await redis.quit().catch(() => {});
+  // Also after QUIT: it is what stops the Sentinel subscriptions of the failover detector.
+  redis.disconnect();
 }
