@@ -64,18 +64,18 @@ let lastClaimed = 0;
 for (let run = 0; run < options.runs; run++) {
   await admin.flushall();
   await admin.hset('room_server:127.0.0.1:7777', 'server_id', 's', 'addr', '127.0.0.1:7777', 'capacity', 1_000_000, 'status', 'live');
-  await admin.zadd('room_servers:load', 0, '127.0.0.1:7777');
+  await admin.zadd('room_servers:{default}:load', 0, '127.0.0.1:7777');
   const now = Date.now();
-  const fill = admin.pipeline();
+  const fill = admin.pipeline().zadd('match:regions', now, 'default');
   for (let i = 0; i < options.players; i++) {
     const player = `p-${run}-${i}`;
-    fill.zadd('match:queue', (i * 7919) % options.mmrSpread, player);
-    fill.zadd('match:waiting', now, player);
+    fill.zadd('match:{default}:queue', (i * 7919) % options.mmrSpread, player);
+    fill.zadd('match:{default}:waiting', now, player);
   }
   await fill.exec();
 
   const t0 = performance.now();
-  const queue = await store.readQueue();
+  const queue = await store.readQueue('default');
   const t1 = performance.now();
   pairPlayers(queue, Date.now(), policy);
   const t2 = performance.now();

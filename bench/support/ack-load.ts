@@ -147,7 +147,7 @@ export async function missingWrites(redis: Redis, acked: Acknowledged): Promise<
   const sessionReplies = (await sessionLookups.exec()) ?? [];
   const lostSessions = sessionReplies.filter(([err, playerId], i) => err !== null || playerId !== sessions[i]!.playerId).length;
   const tickets = redis.pipeline();
-  for (const playerId of enqueued) tickets.zscore(keys.queue(), playerId).exists(keys.roomMap(playerId)).exists(keys.outcome(playerId));
+  for (const playerId of enqueued) tickets.zscore(keys.queue('default'), playerId).exists(keys.roomMap(playerId)).exists(keys.outcome(playerId));
   const ticketReplies = (await tickets.exec()) ?? [];
   let lostEnqueues = 0;
   for (let i = 0; i < enqueued.length; i++) {

@@ -68,7 +68,7 @@ export async function settle(primary: Redis, dataNodes: Redis[], timeoutMs = 20_
   const keys = new Keys('');
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const queued = await primary.zcard(keys.queue());
+    const queued = await primary.zcard(keys.queue('default'));
     const infos = await Promise.all(dataNodes.map((node) => node.info('persistence')));
     const rewriting = infos.some((info) => /^aof_rewrite_in_progress:1/m.test(info) || /^aof_rewrite_scheduled:1/m.test(info));
     if (queued <= 10 && !rewriting) break;

@@ -24,6 +24,8 @@ export interface MatchmakingOptions {
   backoff: BackoffPolicy;
   /** Called before each backoff wait, e.g. to show "matcher unavailable, retrying". */
   onRetry?: (err: unknown, delayMs: number) => void;
+  /** Region to be matched in (Enqueue's `region`); unset: the default region. */
+  region?: string;
 }
 
 const defaults: MatchmakingOptions = { rpcDeadlineMs: 5000, watchDeadlineMs: 600_000, backoff: defaultBackoff };
@@ -59,7 +61,7 @@ export class MatchmakingClient {
 
   /** Matcher/Enqueue; idempotent, so it is safe to repeat. */
   enqueue(mmr: number, signal?: AbortSignal): Promise<EnqueueResponse> {
-    return this.retry((s) => this.rpc.enqueue({ mmr }, this.metadata(), s), signal);
+    return this.retry((s) => this.rpc.enqueue({ mmr, region: this.options.region }, this.metadata(), s), signal);
   }
 
   /** Matcher/Dequeue; a no-op when not queued. */

@@ -18,7 +18,8 @@ const sessionBody = {
 const enqueueBody = {
   type: 'object',
   required: ['mmr'],
-  properties: { mmr: { type: 'number' }, player_id: { type: 'string' } },
+  // The Matcher checks the region's name (INVALID_ARGUMENT → 400); the length cap only bounds the body.
+  properties: { mmr: { type: 'number' }, region: { type: 'string', maxLength: 64 }, player_id: { type: 'string' } },
 } as const;
 
 const dequeueBody = {
@@ -37,6 +38,8 @@ interface SessionBody {
 }
 interface EnqueueBody {
   mmr: number;
+  /** Absent or '' = the default region. */
+  region?: string;
   player_id?: string;
 }
 interface DequeueBody {
@@ -69,8 +72,8 @@ export function registerRoutes(app: HttpServer, rpc: MatcherRpc, watches: WatchR
   });
 
   app.post<{ Body: EnqueueBody }>('/match/enqueue', { schema: { body: enqueueBody } }, async (request) => {
-    const { mmr, player_id: playerId } = request.body;
-    const result = await rpc.enqueue({ mmr }, callMetadata(request, playerId));
+    const { mmr, region, player_id: playerId } = request.body;
+    const result = await rpc.enqueue({ mmr, region }, callMetadata(request, playerId));
     return { status: statusName(result.status), created: result.created };
   });
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { hostPortArg, matcherOption, serviceCommand } from '../shared/config/cli.js';
+import { isRegionName } from '../shared/region.js';
 
 /** Everything one load-generator run is set up by (flags, validated). */
 export interface LoadgenOptions {
@@ -19,6 +20,8 @@ export interface LoadgenOptions {
   /** Centre of the MMRs; each client gets one drawn uniformly from mmr ± mmrSpread (clamped to 0..100000). */
   mmr: number;
   mmrSpread: number;
+  /** Regions the clients enqueue in, client i in regions[i % length]; empty: none named (the default region). */
+  regions: string[];
   /** Machine-readable report on stdout (everything else goes to stderr). */
   json: boolean;
   /** Folder for report.json and report.html. */
@@ -70,6 +73,7 @@ export function loadgenCommand(now = new Date()): Command {
     .option('--reconnect-down-ms <ms>', 'how long a cut link stays down before the client reconnects', integerIn(0, 9000), 1000)
     .option('--mmr <n>', 'centre of the clients\u2019 MMRs', numberIn(0, maxMmr), 1500)
     .option('--mmr-spread <n>', 'each client\u2019s MMR is drawn uniformly from mmr \u00b1 this', numberIn(0, maxMmr), 300)
+    .option('--regions <a,b,...>', 'regions the clients enqueue in, spread evenly (default: the default region)', regionsArg, [])
     .option('--json', 'print the report as JSON on stdout (progress and tables go to stderr)', false)
     .option('--out <dir>', 'folder for report.json and report.html', defaultOutDir(now))
     .option('--no-progress', 'no progress bar');
@@ -85,6 +89,7 @@ interface RawFlags {
   reconnectDownMs: number;
   mmr: number;
   mmrSpread: number;
+  regions: string[];
   json: boolean;
   out: string;
   progress: boolean;
@@ -112,8 +117,15 @@ export function parseLoadgenArgs(argv: string[], command: Command = loadgenComma
     reconnectDownMs: flags.reconnectDownMs,
     mmr: flags.mmr,
     mmrSpread: flags.mmrSpread,
+    regions: flags.regions,
     json: flags.json,
     outDir: flags.out,
     progress: flags.progress,
   };
+}
+
+function regionsArg(value: string): string[] {
+  const regions = value.split(',');
+  if (!regions.every(isRegionName)) throw new InvalidArgumentError("each region must be 1 to 32 of a-z 0-9 '-'");
+  return regions;
 }

@@ -27,13 +27,16 @@ export class RestMatchmaking implements LoadMatchmaking {
 
   private readonly backoff: BackoffPolicy;
   private readonly onRetry: ((err: unknown, delayMs: number) => void) | undefined;
+  /** Sent as the body's "region" (unset: not sent, the default region). */
+  private readonly region: string | undefined;
 
   constructor(
     gatewayAddr: string,
     private readonly recorder: RpcRecorder,
-    options: { backoff?: BackoffPolicy; onRetry?: (err: unknown, delayMs: number) => void } = {},
+    options: { backoff?: BackoffPolicy; onRetry?: (err: unknown, delayMs: number) => void; region?: string } = {},
   ) {
     this.baseUrl = `http://${gatewayAddr}`;
+    this.region = options.region;
     this.backoff = options.backoff ?? defaultBackoff;
     this.onRetry = options.onRetry;
   }
@@ -45,7 +48,7 @@ export class RestMatchmaking implements LoadMatchmaking {
   }
 
   enqueue(mmr: number, signal?: AbortSignal): Promise<EnqueueResponse> {
-    return timedCall(this.recorder, 'Enqueue', async () => enqueueResponseOfJson(await this.retry((s) => this.call('POST', '/match/enqueue', { mmr }, s), signal)));
+    return timedCall(this.recorder, 'Enqueue', async () => enqueueResponseOfJson(await this.retry((s) => this.call('POST', '/match/enqueue', { mmr, region: this.region }, s), signal)));
   }
 
   dequeue(signal?: AbortSignal): Promise<DequeueResponse> {

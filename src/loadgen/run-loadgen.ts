@@ -59,11 +59,11 @@ export async function runLoadgen(options: LoadgenOptions, hooks: LoadgenHooks = 
   setMaxListeners(signalListenersPerClient * options.clients + 1, stopping.signal, closing.signal);
   const loopLag = watchLoopLag((lagMs) => metrics.loopLag(lagMs));
   const random = Math.random;
-  const clients = Array.from({ length: options.clients }, () =>
+  const clients = Array.from({ length: options.clients }, (_, i) =>
     new LoadClient({
       deviceId: newDeviceId(),
       mmr: clientMmr(options.mmr, options.mmrSpread, random()),
-      matchmaking: matchmakingFor(options, metrics),
+      matchmaking: matchmakingFor(options, metrics, options.regions[i % options.regions.length]),
       metrics,
       game: { reconnectRate: options.reconnectRate, reconnectDownMs: options.reconnectDownMs, random },
     }),
@@ -117,8 +117,8 @@ async function drainReconnects(clients: readonly LoadClient[], deadlineMs: numbe
   while (clients.some((c) => c.reconnectPending) && performance.now() < until) await delay(drainPollMs);
 }
 
-function matchmakingFor(options: LoadgenOptions, metrics: LoadMetrics): LoadMatchmaking {
+function matchmakingFor(options: LoadgenOptions, metrics: LoadMetrics, region: string | undefined): LoadMatchmaking {
   const onRetry: MatchmakingOptions['onRetry'] = (err) => metrics.flowError('retry', toClientError(err).kind);
-  if (options.gatewayAddr !== undefined) return new RestMatchmaking(options.gatewayAddr, metrics, { onRetry });
-  return new TimedGrpcMatchmaking(options.matcherTarget, metrics, { onRetry });
+  if (options.gatewayAddr !== undefined) return new RestMatchmaking(options.gatewayAddr, metrics, { onRetry, region });
+  return new TimedGrpcMatchmaking(options.matcherTarget, metrics, { onRetry, region });
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { EndReason, endReasonToJSON } from '../gen/mini/room/v1/registry.js';
 import type { Keys } from '../shared/redis/keys.js';
 import { runScript } from '../shared/redis/scripts.js';
+import { defaultRegion } from '../shared/region.js';
 
 /** What one move-rooms call did for a server. */
 export interface MoveReport {
@@ -61,10 +62,12 @@ export class FailoverStore {
   async moveRooms(addr: string, nowMs: number, handOverServerId = ''): Promise<MoveReport> {
     const k = this.keys;
     const { limits } = this;
+    // Rooms move only within the server's region; the script checks the region again.
+    const region = (await this.redis.hget(k.roomServerRegions(), addr)) ?? defaultRegion;
     const reply = (await runScript(
       this.redis,
       'move-rooms',
-      [k.roomServerRooms(addr), k.roomServerLoad(), k.roomServersSeen(), k.roomResults(), k.roomServer(addr)],
+      [k.roomServerRooms(addr), k.roomServerLoad(region), k.roomServersSeen(), k.roomResults(), k.roomServer(addr), k.roomServerRegions()],
       [
         k.prefix,
         addr,
@@ -77,6 +80,7 @@ export class FailoverStore {
         limits.maxWaitMs,
         limits.roomsPerCall,
         endReasonToJSON(EndReason.END_REASON_SERVER_LOST),
+        region,
       ],
     )) as (number | string)[];
     const moved: MoveReport['moved'] = [];
@@ -93,10 +97,12 @@ export class FailoverStore {
     limits: { lateAfterMs: number; reportTtlMs: number; leaseTtlMs: number },
   ): Promise<UnreachableVerdict> {
     const k = this.keys;
+    // A room never changes region (absent: a room from before regions).
+    const region = (await this.redis.hget(k.roomInfo(roomId), 'region')) ?? defaultRegion;
     const [code, addr, sinceHeartbeatMs] = (await runScript(
       this.redis,
       'report-unreachable',
-      [k.roomMap(playerId), k.roomInfo(roomId), k.roomUnreachable(roomId), k.roomServerLoad()],
+      [k.roomMap(playerId), k.roomInfo(roomId), k.roomUnreachable(roomId), k.roomServerLoad(region)],
       [k.prefix, playerId, roomId, nowMs, limits.lateAfterMs, limits.reportTtlMs, limits.leaseTtlMs],
     )) as [number, string, number];
     return { kind: verdictOfCode[code] ?? 'not_current', addr, sinceHeartbeatMs: Number(sinceHeartbeatMs) };

@@ -20,6 +20,7 @@ import { MatcherMetrics } from './matcher-metrics.js';
 import { matcherService } from './matcher-service.js';
 import { registryService } from './registry-service.js';
 import { RoomServerStore } from './room-server-store.js';
+import { regionGaugeSources } from './region-gauges.js';
 import { defineMatcherScripts } from './scripts.js';
 import { sessionService } from './session-service.js';
 import { SessionStore } from './session-store.js';
@@ -78,7 +79,7 @@ runMain(async () => {
     log,
   );
   const hub = new WatchHub(subscriber, keys.ticketEvents(), log, config.maxWatchesPerPlayer);
-  const metrics = new MatcherMetrics(registry, { queueSize: () => matches.size(), liveRoomServers: () => roomServers.countLive() });
+  const metrics = new MatcherMetrics(registry, regionGaugeSources(matches, roomServers));
   let starved = false;
   const loop = new MatchLoop(matches, config.match, now, log, (report) => {
     metrics.recordPass(report);

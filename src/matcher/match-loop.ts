@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { isRedisUnavailable } from '../shared/redis/errors.js';
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import { linksTo, tracer } from '../shared/telemetry/trace-context.js';
-import type { ClaimedRoom, MatchStore, ProposedRoom } from './match-store.js';
+import type { ActiveRegion, ClaimedRoom, MatchStore, ProposedRoom } from './match-store.js';
 import { pairPlayers, type MatchPolicy } from './matching.js';
 
 export interface MatchLoopOptions extends MatchPolicy {
@@ -12,14 +12,14 @@ export interface MatchLoopOptions extends MatchPolicy {
   claimBatchPairs: number;
 }
 
-/** What one matching pass did. */
+/** What one matching pass did, summed over the regions it ran for. */
 export interface PassReport {
+  /** Regions with (possibly) queued players that the pass looked at. */
+  regions: number;
   timedOut: number;
   queued: number;
   proposed: number;
   claimed: ClaimedRoom[];
-  /** When the pairs were claimed (the assignment time of every claimed player). */
-  claimedAtMs: number;
   skipped: number;
   unplaced: number;
   durationMs: number;
@@ -34,6 +34,11 @@ const expireBatch = 1000;
  * heavy load passes run about this often instead of back to back.
  */
 const requestedPassDelayMs = 10;
+/**
+ * A region whose queue is empty leaves the active set once nobody enqueued in it for this long; the
+ * margin also covers clock differences between the replicas that enqueue and the one that forgets.
+ */
+const forgetRegionAfterMs = 30_000;
 
 /**
  * Runs matching passes: every passIntervalMs, and soon after requestPass(). One pass at a time per
@@ -76,34 +81,18 @@ export class MatchLoop {
   }
 
   /**
-   * One pass: time out long waiters, pair the queue, claim the pairs in batches. It fills `report` as
-   * it goes, so that a pass that fails part-way still reports what it did in Redis (time-outs, the
-   * batches that were claimed) before the error is thrown.
+   * One pass: for every active region at once, time out long waiters, pair the region's queue and
+   * claim the pairs in batches on the region's servers. It fills `report` as it goes, so that a pass
+   * that fails part-way still reports what it did in Redis (time-outs, the batches that were claimed)
+   * before the error is thrown.
    */
   async runPass(report: PassReport = emptyPassReport()): Promise<PassReport> {
     const startedMs = performance.now();
     try {
       const nowMs = this.now();
-      report.timedOut = await this.store.expireWaiting(nowMs - this.options.maxWaitMs, nowMs, expireBatch);
-      const queue = await this.store.readQueue();
-      const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({ roomId: randomUUID(), ...pair }));
-      report.queued = queue.length;
-      report.proposed = proposals.length;
-      report.claimedAtMs = this.now();
-      // Batches go out together (one pipeline); each is atomic on its own and they share no player.
-      const batches: ProposedRoom[][] = [];
-      for (let i = 0; i < proposals.length; i += this.options.claimBatchPairs) {
-        batches.push(proposals.slice(i, i + this.options.claimBatchPairs));
-      }
-      const claimStartedAt = new Date();
-      const outcomes = await Promise.allSettled(batches.map((batch) => this.store.claim(batch, report.claimedAtMs)));
-      for (const outcome of outcomes) {
-        if (outcome.status === 'rejected') continue;
-        for (const room of outcome.value.claimed) report.claimed.push(room);
-        report.skipped += outcome.value.skipped;
-        report.unplaced += outcome.value.unplaced;
-      }
-      for (const room of report.claimed) traceMatch(room, claimStartedAt);
+      const regions = await this.store.activeRegions();
+      report.regions = regions.length;
+      const outcomes = await Promise.allSettled(regions.map((region) => this.runRegionPass(region, nowMs, report)));
       const failed = outcomes.find((outcome) => outcome.status === 'rejected');
       if (failed) throw failed.reason;
       report.completed = true;
@@ -111,6 +100,39 @@ export class MatchLoop {
     } finally {
       report.durationMs = performance.now() - startedMs;
     }
+  }
+
+  /** One region's part of a pass: its players meet only each other, on its servers. */
+  private async runRegionPass({ region, lastEnqueueMs }: ActiveRegion, nowMs: number, report: PassReport): Promise<void> {
+    report.timedOut += await this.store.expireWaiting(region, nowMs - this.options.maxWaitMs, nowMs, expireBatch);
+    const queue = await this.store.readQueue(region);
+    report.queued += queue.length;
+    if (queue.length === 0) {
+      const cutoffMs = nowMs - forgetRegionAfterMs;
+      if (lastEnqueueMs <= cutoffMs) await this.store.forgetRegion(region, cutoffMs);
+      return;
+    }
+    const proposals: ProposedRoom[] = pairPlayers(queue, nowMs, this.options).map((pair) => ({ roomId: randomUUID(), ...pair }));
+    report.proposed += proposals.length;
+    const claimedAtMs = this.now();
+    // Batches go out together (one pipeline); each is atomic on its own and they share no player.
+    const batches: ProposedRoom[][] = [];
+    for (let i = 0; i < proposals.length; i += this.options.claimBatchPairs) {
+      batches.push(proposals.slice(i, i + this.options.claimBatchPairs));
+    }
+    const claimStartedAt = new Date();
+    const outcomes = await Promise.allSettled(batches.map((batch) => this.store.claim(region, batch, claimedAtMs)));
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') continue;
+      for (const room of outcome.value.claimed) {
+        report.claimed.push(room);
+        traceMatch(room, claimStartedAt);
+      }
+      report.skipped += outcome.value.skipped;
+      report.unplaced += outcome.value.unplaced;
+    }
+    const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private schedule(delayMs: number): void {
@@ -151,7 +173,7 @@ export class MatchLoop {
 }
 
 function emptyPassReport(): PassReport {
-  return { timedOut: 0, queued: 0, proposed: 0, claimed: [], claimedAtMs: 0, skipped: 0, unplaced: 0, durationMs: 0, completed: false };
+  return { regions: 0, timedOut: 0, queued: 0, proposed: 0, claimed: [], skipped: 0, unplaced: 0, durationMs: 0, completed: false };
 }
 
 /**
@@ -165,7 +187,7 @@ function traceMatch(room: ClaimedRoom, claimStartedAt: Date): void {
       root: true,
       startTime: claimStartedAt,
       links: [...linksTo(left), ...linksTo(right)],
-      attributes: { 'match.room_id': room.roomId, 'match.server_addr': room.addr },
+      attributes: { 'match.room_id': room.roomId, 'match.server_addr': room.addr, 'match.region': room.region },
     })
     .end();
 }

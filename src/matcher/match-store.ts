@@ -12,7 +12,10 @@ export interface ProposedRoom {
 
 /** A pair that is now a room. */
 export interface ClaimedRoom extends ProposedRoom {
+  region: string;
   addr: string;
+  /** When the pair was claimed: the players' assignment time. */
+  claimedAtMs: number;
   /** traceparent of each player's enqueue ('' when it was not traced). */
   enqueueTraces: [left: string, right: string];
 }
@@ -25,7 +28,17 @@ export interface ClaimOutcome {
   unplaced: number;
 }
 
-/** The queue as a whole: read it, claim pairs from it, time out the players who waited too long. */
+/** A region the match loop runs passes for. */
+export interface ActiveRegion {
+  region: string;
+  /** When a player last enqueued in it (ms). */
+  lastEnqueueMs: number;
+}
+
+/**
+ * The regions' queues: which regions have players, and per region: read the queue, claim pairs from
+ * it, time out the players who waited too long. Every script call touches one region's keys.
+ */
 export class MatchStore {
   constructor(
     private readonly redis: Redis,
@@ -35,12 +48,25 @@ export class MatchStore {
     private readonly readEnqueueTraces = false,
   ) {}
 
-  /** Every queued player, sorted by MMR, with enqueue times, read in one MULTI. */
-  async readQueue(): Promise<QueuedPlayer[]> {
+  /** The regions that may have queued players (match:regions). */
+  async activeRegions(): Promise<ActiveRegion[]> {
+    const flat = await this.redis.zrange(this.keys.activeRegions(), 0, -1, 'WITHSCORES');
+    const regions: ActiveRegion[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) regions.push({ region: flat[i]!, lastEnqueueMs: Number(flat[i + 1]) });
+    return regions;
+  }
+
+  /** Drops a region whose queue was found empty, unless a player enqueued in it after the cut-off. */
+  async forgetRegion(region: string, cutoffMs: number): Promise<boolean> {
+    return Number(await runScript(this.redis, 'forget-region', [this.keys.activeRegions()], [region, cutoffMs])) === 1;
+  }
+
+  /** Every player queued in the region, sorted by MMR, with enqueue times, read in one MULTI. */
+  async readQueue(region: string): Promise<QueuedPlayer[]> {
     const replies = await this.redis
       .multi()
-      .zrange(this.keys.queue(), 0, -1, 'WITHSCORES')
-      .zrange(this.keys.waiting(), 0, -1, 'WITHSCORES')
+      .zrange(this.keys.queue(region), 0, -1, 'WITHSCORES')
+      .zrange(this.keys.waiting(region), 0, -1, 'WITHSCORES')
       .exec();
     const byMmr = (replies?.[0]?.[1] ?? []) as string[];
     const byTime = (replies?.[1]?.[1] ?? []) as string[];
@@ -54,19 +80,26 @@ export class MatchStore {
     return players;
   }
 
-  /** Number of players in the queue. */
-  async size(): Promise<number> {
-    return this.redis.zcard(this.keys.queue());
+  /** Number of players in each region's queue (one pipeline). */
+  async sizes(regions: readonly string[]): Promise<number[]> {
+    if (regions.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const region of regions) pipeline.zcard(this.keys.queue(region));
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, size]) => {
+      if (err) throw err;
+      return Number(size);
+    });
   }
 
-  /** Claims the proposed rooms in one atomic script call. */
-  async claim(rooms: readonly ProposedRoom[], nowMs: number): Promise<ClaimOutcome> {
+  /** Claims proposed rooms of one region, on that region's servers, in one atomic script call. */
+  async claim(region: string, rooms: readonly ProposedRoom[], nowMs: number): Promise<ClaimOutcome> {
     const k = this.keys;
-    const args: (string | number)[] = [k.prefix, nowMs, this.ttl.roomMapSec, k.ticketEvents(), this.readEnqueueTraces ? '1' : '0'];
+    const args: (string | number)[] = [k.prefix, nowMs, this.ttl.roomMapSec, k.ticketEvents(), this.readEnqueueTraces ? '1' : '0', region];
     for (const { roomId, left, right } of rooms) {
       args.push(roomId, left.playerId, right.playerId, left.enqueuedAtMs, right.enqueuedAtMs);
     }
-    const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(), k.waiting(), k.roomServerLoad()], args)) as (
+    const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(region), k.waiting(region), k.roomServerLoad(region)], args)) as (
       | string
       | number
     )[];
@@ -74,18 +107,18 @@ export class MatchStore {
     const claimed: ClaimedRoom[] = [];
     for (let i = 2; i + 3 < reply.length; i += 4) {
       const proposed = proposedById.get(String(reply[i]));
-      if (proposed) claimed.push({ ...proposed, addr: String(reply[i + 1]), enqueueTraces: [String(reply[i + 2]), String(reply[i + 3])] });
+      if (proposed) claimed.push({ ...proposed, region, claimedAtMs: nowMs, addr: String(reply[i + 1]), enqueueTraces: [String(reply[i + 2]), String(reply[i + 3])] });
     }
     return { claimed, skipped: Number(reply[0]), unplaced: Number(reply[1]) };
   }
 
-  /** Times out up to `limit` players enqueued at or before the cut-off; returns how many. */
-  async expireWaiting(cutoffMs: number, nowMs: number, limit: number): Promise<number> {
+  /** Times out up to `limit` players of the region enqueued at or before the cut-off; returns how many. */
+  async expireWaiting(region: string, cutoffMs: number, nowMs: number, limit: number): Promise<number> {
     const k = this.keys;
     const expired = await runScript(
       this.redis,
       'expire-waiting',
-      [k.queue(), k.waiting()],
+      [k.queue(region), k.waiting(region)],
       [k.prefix, cutoffMs, nowMs, this.ttl.outcomeSec, k.ticketEvents(), limit],
     );
     return Number(expired);

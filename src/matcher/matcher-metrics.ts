@@ -1,10 +1,16 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { defaultRegion } from '../shared/region.js';
 import type { PassReport } from './match-loop.js';
+
+/** A count per `region` label value. */
+export type RegionCounts = Map<string, number>;
 
 /** Where the gauges of shared state are read from (Redis), so every replica reports the same truth. */
 export interface SharedStateSources {
-  queueSize(): Promise<number>;
-  liveRoomServers(): Promise<number>;
+  queueSizes(): Promise<RegionCounts>;
+  liveRoomServers(): Promise<RegionCounts>;
+  /** The regions labelled by name (served ones, capped). */
+  labelledRegions(): Promise<string[]>;
 }
 
 /** Seconds buckets for enqueue → assignment: 5 ms to 2 min (a player may wait for a partner). */
@@ -17,19 +23,36 @@ export class MatcherMetrics {
   private readonly latency: Histogram;
   private readonly passDuration: Histogram;
   private readonly unplaced: Gauge;
+  /** Regions whose latency series exists (zeroed or observed). */
+  private readonly latencyRegions = new Set<string>([defaultRegion]);
 
   constructor(registry: Registry, sources: SharedStateSources) {
     const registers = [registry];
-    gaugeFromRedis(registry, 'match_queue_size', 'Players waiting in the matchmaking queue (ZCARD match:queue)', sources.queueSize);
-    gaugeFromRedis(registry, 'room_servers_live', 'Room servers in the live set with a running lease', sources.liveRoomServers);
+    const zeroed = this.latencyRegions;
+    gaugeFromRedis(registry, 'match_queue_size', "Players waiting in each region's matchmaking queue (ZCARD match:{<region>}:queue)", sources.queueSizes);
+    gaugeFromRedis(registry, 'room_servers_live', "Room servers in each region's live set with a running lease", sources.liveRoomServers);
     this.matches = new Counter({ name: 'match_success_total', help: 'Matches made (rooms claimed) by this process', registers });
     this.timeouts = new Counter({ name: 'match_timeout_total', help: 'Players who waited past MATCH_MAX_WAIT_SEC and left the queue', registers });
     this.latency = new Histogram({
       name: 'match_latency_seconds',
       help: 'Time from a player\'s enqueue to their assignment to a room',
+      // Bounded: a match is made only in a region with a live server, and serving needs the registry key.
+      labelNames: ['region'],
       buckets: matchLatencyBucketsSec,
       registers,
+      // Every served region's series exists (at 0) before its first match, so that rate() sees the
+      // first matches as an increase instead of a series born with them.
+      async collect() {
+        const regions = await sources.labelledRegions().catch((): string[] => []);
+        for (const region of regions) {
+          // zero() would also wipe what a region already observed: only regions never seen.
+          if (zeroed.has(region)) continue;
+          zeroed.add(region);
+          this.zero({ region });
+        }
+      },
     });
+    this.latency.zero({ region: defaultRegion });
     this.passDuration = new Histogram({
       name: 'match_pass_duration_seconds',
       help: 'Duration of one matching pass: time-outs, reading the queue, pairing, claiming',
@@ -48,21 +71,34 @@ export class MatcherMetrics {
     this.timeouts.inc(report.timedOut);
     this.matches.inc(report.claimed.length);
     this.unplaced.set(report.unplaced);
-    for (const { left, right } of report.claimed) {
-      this.latency.observe(Math.max(0, report.claimedAtMs - left.enqueuedAtMs) / 1000);
-      this.latency.observe(Math.max(0, report.claimedAtMs - right.enqueuedAtMs) / 1000);
+    for (const { left, right, region, claimedAtMs } of report.claimed) {
+      this.latencyRegions.add(region);
+      this.latency.observe({ region }, Math.max(0, claimedAtMs - left.enqueuedAtMs) / 1000);
+      this.latency.observe({ region }, Math.max(0, claimedAtMs - right.enqueuedAtMs) / 1000);
     }
   }
 }
 
-/** A gauge read at scrape time; NaN (a gap on the graph) when Redis does not answer. */
-function gaugeFromRedis(registry: Registry, name: string, help: string, read: () => Promise<number>): void {
+/**
+ * A gauge by region read at scrape time; with Redis not answering, every series shows NaN (a gap on
+ * the graph). Regions that are gone drop out (the gauge is reset at each scrape).
+ */
+function gaugeFromRedis(registry: Registry, name: string, help: string, read: () => Promise<RegionCounts>): void {
+  let regions: string[] = [];
   new Gauge({
     name,
     help,
+    labelNames: ['region'],
     registers: [registry],
     async collect() {
-      this.set(await read().catch(() => Number.NaN));
+      const counts = await read().catch(() => undefined);
+      if (!counts) {
+        for (const region of regions) this.set({ region }, Number.NaN);
+        return;
+      }
+      this.reset();
+      regions = [...counts.keys()];
+      for (const [region, count] of counts) this.set({ region }, count);
     },
   });
 }

@@ -8,6 +8,7 @@ import {
 } from '../gen/mini/matcher/v1/matcher.js';
 import { AppError } from '../shared/errors.js';
 import { isRedisUnavailable } from '../shared/redis/errors.js';
+import { regionOf } from '../shared/region.js';
 import { bearerToken, serverStream, unary, type CallContext } from '../shared/grpc/handlers.js';
 import { expectedPlayerHeader } from '../shared/grpc/metadata.js';
 import type { GrpcService } from '../shared/grpc/server.js';
@@ -69,7 +70,8 @@ export function matcherService(deps: MatcherDeps): GrpcService {
     enqueue: unary(log, 'Enqueue', async (request: EnqueueRequest, ctx): Promise<EnqueueResponse> => {
       const playerId = await player(ctx);
       validateMmr(request.mmr);
-      const result = await tickets.enqueue(playerId, request.mmr, now(), currentTraceParent());
+      const region = regionOf(request.region ?? '');
+      const result = await tickets.enqueue(playerId, request.mmr, region, now(), currentTraceParent());
       if (result.created) deps.onEnqueued();
       return { status: ticketStatusOfState[result.state], created: result.created };
     }),

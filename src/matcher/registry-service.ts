@@ -8,6 +8,7 @@ import {
 import { AppError } from '../shared/errors.js';
 import { bearerToken, unary, type CallContext } from '../shared/grpc/handlers.js';
 import type { GrpcService } from '../shared/grpc/server.js';
+import { regionOf } from '../shared/region.js';
 import { safeEqual } from '../shared/secrets.js';
 import type { FailoverLoop } from './failover-loop.js';
 import type { RoomServerStore } from './room-server-store.js';
@@ -49,6 +50,7 @@ export function registryService(deps: RegistryDeps): GrpcService {
       if (!Number.isInteger(request.capacity) || request.capacity < 1 || request.capacity > 100000) {
         throw new AppError('invalid_argument', 'capacity must be 1 to 100000');
       }
+      const region = regionOf(request.region ?? '');
       if (request.checkpointTtlMs > 0 && request.checkpointTtlMs < deps.minCheckpointTtlMs) {
         throw new AppError(
           'failed_precondition',
@@ -56,8 +58,8 @@ export function registryService(deps: RegistryDeps): GrpcService {
             "the Matcher's ROOM_SERVER_LEASE_TTL_MS and ROOM_FAILOVER_INTERVAL_MS plus 5 s for the players to reconnect, so that a failover finds the checkpoint",
         );
       }
-      const { serverId, assignedRooms } = await store.register(request.addr, request.capacity, now());
-      log.info({ server_id: serverId, addr: request.addr, capacity: request.capacity, assigned_rooms: assignedRooms }, 'room server registered');
+      const { serverId, assignedRooms } = await store.register(request.addr, request.capacity, region, now());
+      log.info({ server_id: serverId, addr: request.addr, region, capacity: request.capacity, assigned_rooms: assignedRooms }, 'room server registered');
       return { serverId, heartbeatIntervalMs: deps.heartbeatIntervalMs, leaseTtlMs: deps.leaseTtlMs };
     }),
 

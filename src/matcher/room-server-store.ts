@@ -4,6 +4,7 @@ import { AppError } from '../shared/errors.js';
 import type { Keys } from '../shared/redis/keys.js';
 import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { runScript } from '../shared/redis/scripts.js';
+import { defaultRegion } from '../shared/region.js';
 
 export interface LoadReport {
   activeRooms: number;
@@ -29,60 +30,126 @@ export class RoomServerStore {
     private readonly ttl: { leaseMs: number; roomMapSec: number; outcomeSec: number; endedRoomSec: number },
   ) {}
 
-  /** Starts a new lease for the address; returns its id and the rooms already assigned there. */
-  async register(addr: string, capacity: number, nowMs: number): Promise<{ serverId: string; assignedRooms: number }> {
+  /**
+   * Starts a new lease for the address in the region; returns its id and the rooms already assigned
+   * there. An address that was in another region leaves that region's load set.
+   */
+  async register(addr: string, capacity: number, region: string, nowMs: number): Promise<{ serverId: string; assignedRooms: number }> {
     const k = this.keys;
     const serverId = randomUUID();
-    const assigned = await runScript(
-      this.redis,
-      'register-server',
-      [k.roomServer(addr), k.roomServerLease(serverId), k.roomServerLoad(), k.roomServerRooms(addr), k.roomServersSeen()],
-      [k.prefix, addr, serverId, capacity, nowMs, this.ttl.leaseMs],
-    );
-    await this.acks.confirm();
-    return { serverId, assignedRooms: Number(assigned) };
+    // The script checks the previous region again: a concurrent registration of the address changes it.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const previous = (await this.redis.hget(k.roomServerRegions(), addr)) ?? '';
+      const assigned = Number(
+        await runScript(
+          this.redis,
+          'register-server',
+          [
+            k.roomServer(addr),
+            k.roomServerLease(serverId),
+            k.roomServerLoad(region),
+            k.roomServerRooms(addr),
+            k.roomServersSeen(),
+            k.roomServerRegions(),
+            k.servedRegions(),
+            k.roomServerLoad(previous === '' ? region : previous),
+          ],
+          [k.prefix, addr, serverId, capacity, nowMs, this.ttl.leaseMs, region, previous],
+        ),
+      );
+      if (assigned >= 0) {
+        await this.acks.confirm();
+        return { serverId, assignedRooms: assigned };
+      }
+    }
+    throw new AppError('unavailable', 'the address is being registered concurrently: try again');
   }
 
   /** Renews the lease and records load; returns the rooms assigned to the server. */
   async heartbeat(serverId: string, load: LoadReport, nowMs: number): Promise<number> {
     const k = this.keys;
-    const assigned = Number(
-      await runScript(
-        this.redis,
-        'heartbeat-server',
-        [k.roomServerLease(serverId), k.roomServerLoad(), k.roomServersSeen()],
-        [k.prefix, serverId, load.activeRooms, load.players, load.tickRate, load.tickDurationP99Ms, nowMs, this.ttl.leaseMs, this.ttl.roomMapSec],
-      ),
-    );
+    const lease = await this.leaseRegion(serverId);
+    const assigned = lease
+      ? Number(
+          await runScript(
+            this.redis,
+            'heartbeat-server',
+            [k.roomServerLease(serverId), k.roomServerLoad(lease.region), k.roomServersSeen(), k.roomServerRegions()],
+            [
+              k.prefix,
+              serverId,
+              load.activeRooms,
+              load.players,
+              load.tickRate,
+              load.tickDurationP99Ms,
+              nowMs,
+              this.ttl.leaseMs,
+              this.ttl.roomMapSec,
+              lease.region,
+            ],
+          ),
+        )
+      : -1;
     if (assigned < 0) throw new AppError('not_found', 'unknown or expired server lease: register again');
     return assigned;
   }
 
-  /** Room servers in the live set whose lease still runs (the set drops lapsed ones only at the next claim). */
-  async countLive(): Promise<number> {
-    const addrs = await this.redis.zrange(this.keys.roomServerLoad(), 0, -1);
-    if (addrs.length === 0) return 0;
-    const statuses = await Promise.all(addrs.map((addr) => this.redis.hget(this.keys.roomServer(addr), 'status')));
-    return statuses.filter((status) => status === 'live').length;
+  /**
+   * Room servers with a running lease in each region's live set, for the given regions (the sets drop
+   * lapsed ones only at the next claim).
+   */
+  async countLive(regions: readonly string[]): Promise<number[]> {
+    return Promise.all(
+      regions.map(async (region) => {
+        const addrs = await this.redis.zrange(this.keys.roomServerLoad(region), 0, -1);
+        const statuses = await Promise.all(addrs.map((addr) => this.redis.hget(this.keys.roomServer(addr), 'status')));
+        return statuses.filter((status) => status === 'live').length;
+      }),
+    );
+  }
+
+  /** Every region a room server ever registered in (room_servers:regions). */
+  async servedRegions(): Promise<string[]> {
+    return (await this.redis.smembers(this.keys.servedRegions())).sort();
   }
 
   /** Takes the server out of the live set (its lease stays until it stops heartbeating); returns its address. */
   async deregister(serverId: string): Promise<string> {
     const k = this.keys;
-    const drained = await runScript(this.redis, 'deregister-server', [k.roomServerLease(serverId), k.roomServerLoad()], [k.prefix, serverId]);
+    const lease = await this.leaseRegion(serverId);
+    const drained = lease
+      ? await runScript(
+          this.redis,
+          'deregister-server',
+          [k.roomServerLease(serverId), k.roomServerLoad(lease.region), k.roomServerRegions()],
+          [k.prefix, serverId, lease.region],
+        )
+      : -1;
     await this.acks.confirm();
     if (typeof drained !== 'string') throw new AppError('not_found', 'unknown or expired server lease');
     return drained;
   }
 
+  /** The address and region of a lease; undefined when the lease is unknown. */
+  private async leaseRegion(serverId: string): Promise<{ addr: string; region: string } | undefined> {
+    const k = this.keys;
+    const reply = (await runScript(this.redis, 'lease-region', [k.roomServerLease(serverId), k.roomServerRegions()], [])) as
+      | [string, string]
+      | null;
+    if (!reply) return undefined;
+    return { addr: reply[0], region: reply[1] === '' ? defaultRegion : reply[1] };
+  }
+
   /** Records a finished game and frees its room; says whether it ended now, had already, or is unknown. */
   async endRoom(serverId: string, roomId: string, end: RoomEnd, nowMs: number): Promise<'ended' | 'already_ended' | 'unknown_room'> {
     const k = this.keys;
+    // A room never changes region (absent: a room from before regions).
+    const region = (await this.redis.hget(k.roomInfo(roomId), 'region')) ?? defaultRegion;
     const code = Number(
       await runScript(
         this.redis,
         'end-room',
-        [k.roomInfo(roomId), k.roomServerLease(serverId), k.roomServerLoad(), k.roomResults()],
+        [k.roomInfo(roomId), k.roomServerLease(serverId), k.roomServerLoad(region), k.roomResults()],
         [
           k.prefix,
           roomId,

@@ -3,20 +3,22 @@ import { defineScripts } from '../shared/redis/scripts.js';
 
 /** The Matcher's Lua scripts (files in ./scripts) and how many KEYS each takes. */
 const matcherScripts = {
-  enqueue: 5,
-  dequeue: 3,
+  enqueue: 6,
+  dequeue: 4,
   'expire-waiting': 2,
   'claim-pairs': 3,
-  'register-server': 5,
-  'heartbeat-server': 3,
-  'deregister-server': 2,
+  'register-server': 8,
+  'heartbeat-server': 4,
+  'deregister-server': 3,
   'end-room': 4,
-  'move-rooms': 5,
+  'move-rooms': 6,
   'report-unreachable': 4,
   'login-device': 1,
   'issue-session': 0,
   'revoke-sessions': 1,
   'read-ticket': 3,
+  'forget-region': 1,
+  'lease-region': 2,
 } as const;
 
 export type MatcherScript = keyof typeof matcherScripts;

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/redis/keys.js';
 import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
+import { AppError } from '../shared/errors.js';
 import { runScript } from '../shared/redis/scripts.js';
 
 export type TicketState = 'not_queued' | 'queued' | 'assigned' | 'timed_out' | 'dequeued' | 'ended';
@@ -36,35 +37,55 @@ export class TicketStore {
     private readonly outcomeTtlSec: number,
   ) {}
 
-  /** Queues the player unless already queued or assigned; `created` says whether anything changed. */
+  /**
+   * Queues the player in the region unless already queued (in any region) or assigned; `created` says
+   * whether anything changed.
+   */
   async enqueue(
     playerId: string,
     mmr: number,
+    region: string,
     nowMs: number,
     traceParent = '',
   ): Promise<{ state: 'queued' | 'assigned'; created: boolean }> {
     const k = this.keys;
-    const [state, created] = (await runScript(
+    // The region is listed for the match loop before the player is queued (same connection, sent in
+    // order, one round trip): a queued player's region is always in the active set.
+    const listed = this.redis.zadd(k.activeRegions(), nowMs, region);
+    const enqueued = runScript(
       this.redis,
       'enqueue',
-      [k.queue(), k.waiting(), k.outcome(playerId), k.roomMap(playerId), k.enqueueTrace(playerId)],
-      [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec],
-    )) as ['queued' | 'assigned', number];
+      [k.queue(region), k.waiting(region), k.outcome(playerId), k.roomMap(playerId), k.enqueueTrace(playerId), k.ticket(playerId)],
+      [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec, region],
+    );
+    const [, reply] = await Promise.all([listed, enqueued]);
+    const [state, created] = reply as ['queued' | 'assigned', number];
     await this.acks.confirm();
     return { state, created: created === 1 };
   }
 
-  /** Takes the player out of the queue; false when the player was not queued. */
+  /** Takes the player out of their region's queue; false when the player was not queued. */
   async dequeue(playerId: string, nowMs: number): Promise<boolean> {
     const k = this.keys;
-    const removed = await runScript(
-      this.redis,
-      'dequeue',
-      [k.queue(), k.waiting(), k.outcome(playerId)],
-      [playerId, nowMs, this.outcomeTtlSec, k.ticketEvents()],
-    );
-    await this.acks.confirm();
-    return removed === 1;
+    // The ticket names the region; the script checks it again (the player may have been matched and
+    // queued elsewhere between the two steps: then read it again).
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const region = await this.redis.hget(k.ticket(playerId), 'region');
+      if (region === null) return false;
+      const removed = Number(
+        await runScript(
+          this.redis,
+          'dequeue',
+          [k.queue(region), k.waiting(region), k.outcome(playerId), k.ticket(playerId)],
+          [playerId, nowMs, this.outcomeTtlSec, k.ticketEvents(), region],
+        ),
+      );
+      if (removed >= 0) {
+        await this.acks.confirm();
+        return removed === 1;
+      }
+    }
+    throw new AppError('unavailable', 'the ticket kept changing region: try again');
   }
 
   /**
@@ -82,7 +103,7 @@ export class TicketStore {
    */
   async read(playerId: string): Promise<TicketView> {
     const k = this.keys;
-    const [mapFields, enqueuedAt, outcomeFields] = (await runScript(this.redis, 'read-ticket', [k.roomMap(playerId), k.waiting(), k.outcome(playerId)], [playerId])) as [
+    const [mapFields, enqueuedAt, outcomeFields] = (await runScript(this.redis, 'read-ticket', [k.roomMap(playerId), k.ticket(playerId), k.outcome(playerId)], [])) as [
       string[],
       string | null,
       string[],

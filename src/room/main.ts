@@ -84,6 +84,7 @@ runMain(async () => {
     {
       addr: publicAddr,
       capacity: config.maxRooms,
+      region: config.region,
       checkpointTtlMs: config.checkpointTtlSec * 1000,
       retryMs: config.registryRetryMs,
       heartbeatIntervalMs: config.heartbeatIntervalMs,

@@ -39,6 +39,8 @@ export function statusOf(err: unknown): status {
 export interface RegistryLinkOptions {
   addr: string;
   capacity: number;
+  /** The region registered: only its players' rooms are placed here. */
+  region: string;
   /** Sent at Register, which refuses a TTL too short to outlive a failover. */
   checkpointTtlMs: number;
   retryMs: number;
@@ -116,12 +118,12 @@ export class RegistryLink {
 
   private async registerOnce(): Promise<void> {
     try {
-      const { addr, capacity, checkpointTtlMs } = this.options;
-      const response = await this.calls.register({ addr, capacity, checkpointTtlMs });
+      const { addr, capacity, region, checkpointTtlMs } = this.options;
+      const response = await this.calls.register({ addr, capacity, region, checkpointTtlMs });
       this.serverId = response.serverId;
       this.registeredOnce = true;
       const intervalMs = this.options.heartbeatIntervalMs ?? response.heartbeatIntervalMs;
-      this.log.info({ server_id: this.serverId, addr: this.options.addr, heartbeat_interval_ms: intervalMs }, 'registered with the matcher');
+      this.log.info({ server_id: this.serverId, addr: this.options.addr, region: this.options.region, heartbeat_interval_ms: intervalMs }, 'registered with the matcher');
       this.failures = 0;
       this.schedule(() => this.beat(intervalMs), intervalMs);
     } catch (err) {

@@ -117,7 +117,7 @@ describe('chaos: the Redis primary SIGKILLed during games and matchmaking (Senti
         expect(assignment?.roomId, `GetAssignment of ${p.playerId}`).to.equal([...rooms][0]);
         expect(await check.hget(`room_map:${p.playerId}`, 'room_id'), `room_map of ${p.playerId} on the new primary`).to.equal([...rooms][0]);
       }
-      expect(await check.zcard('match:queue'), 'nobody left waiting in the queue').to.equal(0);
+      expect(await check.zcard('match:{default}:queue'), 'nobody left waiting in the queue').to.equal(0);
       // The new primary never had the scripts (replicas get their effects, not their source): each
       // connection sent them in full (EVAL) on first use there, and runs them by SHA after.
       const commands = await check.info('commandstats');

@@ -90,9 +90,9 @@ describe('chaos: a room server SIGKILLed (real processes)', function () {
     await eventually('the matcher to find no capacity', () => starvedLines(matcher) > starvedBefore, 10000);
     for (const p of waiting.flat()) {
       await expectStatus(grpc.getAssignment({}, p.auth), status.NOT_FOUND);
-      expect(await check.zscore('match:queue', p.id), `${p.id} still queued`).to.not.equal(null);
+      expect(await check.zscore('match:{default}:queue', p.id), `${p.id} still queued`).to.not.equal(null);
     }
-    expect(await check.zscore('room_servers:load', victim.address), 'the dead server in the load set').to.equal(null);
+    expect(await check.zscore('room_servers:{default}:load', victim.address), 'the dead server in the load set').to.equal(null);
 
     // Two games on the survivor end (a player leaves): their slots go to the waiting pairs.
     await survivorGame[0]!.leave();

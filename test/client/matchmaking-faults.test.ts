@@ -42,7 +42,7 @@ describe('MatchmakingClient across a Matcher restart (real Redis, real Matcher p
       await a.login(device());
       const sb = await b.login(device());
       const finding = a.findMatch(3000);
-      await eventually('a queued', async () => (await redisClient.zcard('match:queue')) === 1);
+      await eventually('a queued', async () => (await redisClient.zcard('match:{default}:queue')) === 1);
       await matcher!.stop();
       await eventually('the watch saw the Matcher go', () => retries.length >= 1);
       await startMatcherOnPort();

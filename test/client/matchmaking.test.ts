@@ -55,10 +55,10 @@ describe('MatchmakingClient against a real Matcher (real Redis, real gRPC)', () 
     const abort = new AbortController();
     const finding = c.findMatch(77_000, abort.signal).catch((e: unknown) => e);
     const redis = fx.redis.client();
-    await eventually('queued', async () => (await redis.zscore('match:queue', session.playerId)) !== null);
+    await eventually('queued', async () => (await redis.zscore('match:{default}:queue', session.playerId)) !== null);
     abort.abort();
     expect(await finding).to.be.instanceOf(ClientError).with.property('kind', 'aborted');
-    expect(await redis.zscore('match:queue', session.playerId)).to.equal(null);
+    expect(await redis.zscore('match:{default}:queue', session.playerId)).to.equal(null);
     redis.disconnect();
   });
 

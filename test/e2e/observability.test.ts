@@ -135,7 +135,7 @@ describe('observability: the files in deploy/', () => {
     const cases: [string, string[]][] = [
       ['up{job="room"} == 0', ['up{job="room"}']],
       ['room_tick_rate < 58', ['room_tick_rate']],
-      ['max(room_servers_live) < count(up{job="room"} == 1)', ['max(room_servers_live)', 'count(up{job="room"} == 1)']],
+      ['sum(max by (region) (room_servers_live)) < count(up{job="room"} == 1)', ['sum(max by (region) (room_servers_live))', 'count(up{job="room"} == 1)']],
       ['sum(rate(a[5m])) / (sum(rate(a[5m])) + sum(rate(b[5m]))) > 0.25 and sum(increase(a[10m])) >= 3', ['sum(rate(a[5m])) / (sum(rate(a[5m])) + sum(rate(b[5m])))', 'sum(increase(a[10m]))']],
       ['sum by (m) (rate(x{code=~"A|B"}[5m]) or rate(x[5m]) * 0) / sum by (m) (rate(x[5m])) > 0.05', ['sum by (m) (rate(x{code=~"A|B"}[5m]) or rate(x[5m]) * 0) / sum by (m) (rate(x[5m]))']],
       ['(x > 1) or y{l="a > b"} != on(i) group_left z', ['x', 'y{l="a > b"}', 'z']],

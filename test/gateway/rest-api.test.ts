@@ -181,6 +181,10 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
       ['missing mmr', '/match/enqueue', { json: {} }],
       ['a JSON array body', '/match/enqueue', { json: [1200] }],
       ['player_id 5', '/match/enqueue', { json: { mmr: 1200, player_id: 5 } }],
+      ['region "EU" (upper case)', '/match/enqueue', { json: { mmr: 1200, region: 'EU' } }],
+      ['region with an underscore', '/match/enqueue', { json: { mmr: 1200, region: 'eu_west' } }],
+      ['region of 33 characters', '/match/enqueue', { json: { mmr: 1200, region: 'a'.repeat(33) } }],
+      ['region 5', '/match/enqueue', { json: { mmr: 1200, region: 5 } }],
       ['device_id empty', '/session', { json: { device_id: '' } }],
       ['device_id 5', '/session', { json: { device_id: 5 } }],
       ['missing device_id', '/session', { json: {} }],
@@ -200,6 +204,23 @@ describe('Gateway REST API (real gateway, Matcher and Redis processes)', () => {
         expect((await fx.call('POST', '/match/dequeue', { token: p.token })).body).to.include({ removed: false });
       });
     }
+
+    it('takes "region": a player of another region is not matched with one of the default region', async () => {
+      const [here, there, empty] = [await fx.player(), await fx.player(), await fx.player()];
+      expect((await fx.call('POST', '/match/enqueue', { token: here.token, json: { mmr: 61000, region: 'far-away' } })).body).to.deep.equal({
+        status: 'QUEUED',
+        created: true,
+      });
+      await fx.call('POST', '/match/enqueue', { token: there.token, json: { mmr: 61000 } });
+      await fx.call('POST', '/match/enqueue', { token: empty.token, json: { mmr: 61000, region: '' } });
+      const assigned = await eventually('the two default-region players matched', async () => {
+        const res = await status(there.token);
+        return res.status === 200 ? res.body : undefined;
+      });
+      expect(assigned).to.include({ opponent_id: empty.id, room_addr: serverAddr });
+      expect((await status(here.token)).status, 'no server of far-away: still queued').to.equal(404);
+      await fx.call('POST', '/match/dequeue', { token: here.token });
+    });
 
     it('names the problem in the message', async () => {
       const p = await fx.player();

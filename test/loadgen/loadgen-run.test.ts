@@ -84,7 +84,7 @@ describe('load generator against a real Redis, Matcher and room server', functio
     it('logs in, queues and watches through the gateway; the games are the same', async () => {
       const report = await runLoadgen({
         ...{ clients: 4, durationSec: 4, rampUpSec: 0, matcherTarget: '127.0.0.1:1', gatewayAddr: gateway.address },
-        ...{ reconnectRate: 0.5, reconnectDownMs: 100, mmr: 2500, mmrSpread: 100, json: true, outDir, progress: false },
+        ...{ reconnectRate: 0.5, reconnectDownMs: 100, mmr: 2500, mmrSpread: 100, regions: [], json: true, outDir, progress: false },
       });
       expect(report).to.deep.include({ transport: 'rest', target: gateway.address });
       expectConsistent(report);

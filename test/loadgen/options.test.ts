@@ -32,6 +32,7 @@ describe('loadgen flags', () => {
       reconnectDownMs: 1000,
       mmr: 1500,
       mmrSpread: 300,
+      regions: [],
       json: false,
       outDir: '.data/loadgen/2026-01-02T03-04-05Z',
       progress: true,
@@ -43,7 +44,9 @@ describe('loadgen flags', () => {
     const options = parse(
       ...['--clients', '100', '--duration', '60', '--ramp-up', '5', '--gateway', 'localhost:8080', '--reconnect-rate', '0.25'],
       ...['--reconnect-down-ms', '0', '--mmr', '2000', '--mmr-spread', '50', '--json', '--out', '/tmp/x', '--no-progress'],
+      ...['--regions', 'eu-west,us-east'],
     );
+    expect(options.regions).to.deep.equal(['eu-west', 'us-east']);
     expect(options).to.include({ clients: 100, durationSec: 60, rampUpSec: 5, gatewayAddr: 'localhost:8080', reconnectRate: 0.25, reconnectDownMs: 0 });
     expect(options).to.include({ mmr: 2000, mmrSpread: 50, json: true, outDir: '/tmp/x', progress: false });
   });
@@ -58,6 +61,8 @@ describe('loadgen flags', () => {
     [['--reconnect-rate', '-0.1'], /--reconnect-rate.*fraction/],
     [['--reconnect-down-ms', '10000'], /--reconnect-down-ms.*0\.\.9000/],
     [['--mmr', '100001'], /--mmr .*0\.\.100000/],
+    [['--regions', 'eu,US'], /--regions.*a-z 0-9/],
+    [['--regions', 'eu,,us'], /--regions.*a-z 0-9/],
     [['--matcher', 'nohost'], /--matcher.*host:port/],
     [['--gateway', 'h:99999'], /--gateway.*host:port/],
     [['--ramp-up', '30'], /--ramp-up \(30 s\) must be shorter than --duration \(30 s\)/],

@@ -76,7 +76,7 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
     const redis = fx.redis.client();
     await redis.hset(`session:${token}`, 'player_id', 'someone', 'expires', Date.now() - 1000);
     await expectStatus(fx.clients.enqueue({ mmr: 1000 }, bearer(token)), status.UNAUTHENTICATED);
-    expect(await redis.zscore('match:queue', 'someone')).to.equal(null);
+    expect(await redis.zscore('match:{default}:queue', 'someone')).to.equal(null);
     redis.disconnect();
   });
 

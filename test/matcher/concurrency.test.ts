@@ -65,7 +65,7 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     expect(acked.size).to.be.greaterThan(players / 2);
 
     const check = redis.client();
-    const queueSize = () => check.zcard('match:queue');
+    const queueSize = () => check.zcard('match:{default}:queue');
     // Matching settles when at most one player per isolated MMR gap is left.
     await eventually('matching settled', async () => (await queueSize()) <= 10, 30000);
 
@@ -75,8 +75,8 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     for (const s of sessions) {
       const [map, inQueue, waitingSince] = await Promise.all([
         check.hgetall(`room_map:${s.playerId}`),
-        check.zscore('match:queue', s.playerId),
-        check.zscore('match:waiting', s.playerId),
+        check.zscore('match:{default}:queue', s.playerId),
+        check.zscore('match:{default}:waiting', s.playerId),
       ]);
       expect(inQueue === null, 'queue and waiting list agree').to.equal(waitingSince === null);
       if (map.room_id) {

@@ -57,15 +57,15 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
   async function claimRooms(count: number, tag: string): Promise<{ roomId: string; left: string; right: string }[]> {
     const rooms = Array.from({ length: count }, (_, i) => ({ roomId: `${tag}-${i}`, left: `${tag}-${i}-l`, right: `${tag}-${i}-r` }));
     for (const room of rooms) {
-      await tickets.enqueue(room.left, 1000, clock);
-      await tickets.enqueue(room.right, 1000, clock);
+      await tickets.enqueue(room.left, 1000, 'default', clock);
+      await tickets.enqueue(room.right, 1000, 'default', clock);
     }
     const proposals = rooms.map(({ roomId, left, right }) => ({
       roomId,
       left: { playerId: left, mmr: 1000, enqueuedAtMs: clock },
       right: { playerId: right, mmr: 1000, enqueuedAtMs: clock },
     }));
-    const outcome = await matches.claim(proposals, clock);
+    const outcome = await matches.claim('default', proposals, clock);
     expect(outcome.claimed).to.have.length(count);
     return rooms;
   }
@@ -77,14 +77,14 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
   const status = async (roomId: string, value: string): Promise<void> => void (await check.hset(keys.roomInfo(roomId), 'status', value));
 
   it('moves every unfinished room of a lost server to the least-loaded live servers, within capacity, with a higher epoch', async () => {
-    await servers.register('10.0.0.1:7777', 100, clock);
+    await servers.register('10.0.0.1:7777', 100, 'default', clock);
     const rooms = await claimRooms(4, 'a');
     for (const { roomId } of rooms) {
       await checkpoint(roomId);
       await status(roomId, 'playing');
     }
-    await servers.register('10.0.0.2:7777', 1, clock);
-    await servers.register('10.0.0.3:7777', 10, clock);
+    await servers.register('10.0.0.2:7777', 1, 'default', clock);
+    await servers.register('10.0.0.3:7777', 10, 'default', clock);
     const subscriber = server.client();
     const woken: string[] = [];
     await subscriber.subscribe(keys.ticketEvents());
@@ -111,8 +111,8 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
       }
       expect(await check.sismember(keys.roomServerRooms(addr), roomId)).to.equal(1);
     }
-    expect(await check.zscore(keys.roomServerLoad(), '10.0.0.2:7777')).to.equal('1');
-    expect(await check.zscore(keys.roomServerLoad(), '10.0.0.3:7777')).to.equal('3');
+    expect(await check.zscore(keys.roomServerLoad('default'), '10.0.0.2:7777')).to.equal('1');
+    expect(await check.zscore(keys.roomServerLoad('default'), '10.0.0.3:7777')).to.equal('3');
     expect(await check.exists(keys.roomServerRooms('10.0.0.1:7777'))).to.equal(0);
     expect(await check.zscore(keys.roomServersSeen(), '10.0.0.1:7777'), 'a lost server that owns nothing is forgotten').to.equal(null);
     const everyPlayer = rooms.flatMap((r) => [r.left, r.right]);
@@ -123,11 +123,11 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
   });
 
   it('ends a running room whose checkpoint is gone (SERVER_LOST), moves one nobody had joined, and cleans out ended rooms', async () => {
-    await servers.register('10.0.0.1:7777', 100, clock);
+    await servers.register('10.0.0.1:7777', 100, 'default', clock);
     const [lostState, notStarted, over] = await claimRooms(3, 'b');
     await status(lostState!.roomId, 'playing');
     await status(over!.roomId, 'ended');
-    await servers.register('10.0.0.2:7777', 10, clock);
+    await servers.register('10.0.0.2:7777', 10, 'default', clock);
     await kill('10.0.0.1:7777');
 
     const report = await store().moveRooms('10.0.0.1:7777', clock + 5);
@@ -137,7 +137,7 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
     for (const player of [lostState!.left, lostState!.right]) {
       expect(await check.exists(keys.roomMap(player)), 'no stranded assignment').to.equal(0);
       expect((await tickets.read(player)).state).to.equal('ended');
-      expect((await tickets.enqueue(player, 1000, clock + 6)).created, 'can queue again at once').to.equal(true);
+      expect((await tickets.enqueue(player, 1000, 'default', clock + 6)).created, 'can queue again at once').to.equal(true);
     }
     const results = await check.xrange(keys.roomResults(), '-', '+');
     expect(results.map(([, fields]) => fields.slice(0, 4))).to.deep.equal([['room_id', lostState!.roomId, 'reason', 'END_REASON_SERVER_LOST']]);
@@ -145,7 +145,7 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
   });
 
   it('lets a room wait for capacity, then ends it once it has waited longer than allowed', async () => {
-    await servers.register('10.0.0.1:7777', 10, clock);
+    await servers.register('10.0.0.1:7777', 10, 'default', clock);
     const [room] = await claimRooms(1, 'c');
     await checkpoint(room!.roomId);
     await status(room!.roomId, 'playing');
@@ -164,7 +164,7 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
   });
 
   it('moves nothing while Redis is out of memory (the call fails whole, to be tried later), and ignores a stale stranded mark', async () => {
-    await servers.register('10.0.0.1:7777', 10, clock);
+    await servers.register('10.0.0.1:7777', 10, 'default', clock);
     const [room] = await claimRooms(1, 'g');
     await checkpoint(room!.roomId);
     await status(room!.roomId, 'playing');
@@ -185,12 +185,34 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
     expect(await check.hget(keys.roomInfo(room!.roomId), 'stranded_at')).to.equal(String(clock + 2));
   });
 
+  it('moves a room only to a server of its own region, and keeps it waiting when its region has none', async () => {
+    await servers.register('10.0.0.1:7777', 10, 'eu', clock);
+    await tickets.enqueue('eu-l', 1000, 'eu', clock);
+    await tickets.enqueue('eu-r', 1000, 'eu', clock);
+    const player = (id: string) => ({ playerId: id, mmr: 1000, enqueuedAtMs: clock });
+    const claimed = await matches.claim('eu', [{ roomId: 'eu-room', left: player('eu-l'), right: player('eu-r') }], clock);
+    expect(claimed.claimed.map((room) => room.addr)).to.deep.equal(['10.0.0.1:7777']);
+    expect(await check.hget(keys.roomInfo('eu-room'), 'region')).to.equal('eu');
+    await servers.register('10.0.0.2:7777', 100, 'us', clock);
+    await kill('10.0.0.1:7777');
+    const stranded = await store().moveRooms('10.0.0.1:7777', clock + 1);
+    expect(stranded, 'the us server is not a target').to.include({ gone: true, waiting: 1 });
+    expect(stranded.moved).to.deep.equal([]);
+
+    await servers.register('10.0.0.3:7777', 1, 'eu', clock + 2);
+    const moved = await store().moveRooms('10.0.0.1:7777', clock + 3);
+    expect(moved.moved).to.deep.equal([{ roomId: 'eu-room', addr: '10.0.0.3:7777' }]);
+    expect(await check.zscore(keys.roomServerLoad('eu'), '10.0.0.3:7777')).to.equal('1');
+    expect(await check.zscore(keys.roomServerLoad('us'), '10.0.0.2:7777')).to.equal('0');
+    expect(await check.hget(keys.roomServerRegions(), '10.0.0.1:7777'), 'the lost server, owning nothing, is forgotten').to.equal(null);
+  });
+
   it('moves each room exactly once when three Matcher replicas move the same lost server at once', async () => {
-    await servers.register('10.0.0.1:7777', 1000, clock);
+    await servers.register('10.0.0.1:7777', 1000, 'default', clock);
     const rooms = await claimRooms(250, 'd');
     for (const { roomId } of rooms) await checkpoint(roomId);
-    await servers.register('10.0.0.2:7777', 1000, clock);
-    await servers.register('10.0.0.3:7777', 1000, clock);
+    await servers.register('10.0.0.2:7777', 1000, 'default', clock);
+    await servers.register('10.0.0.3:7777', 1000, 'default', clock);
     await kill('10.0.0.1:7777');
 
     const moveAll = async (replica: Redis): Promise<string[]> => {
@@ -208,15 +230,15 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
     const [onTwo, onThree] = await Promise.all(['10.0.0.2:7777', '10.0.0.3:7777'].map((a) => check.smembers(keys.roomServerRooms(a))));
     expect(onTwo!.length + onThree!.length).to.equal(250);
     expect(onTwo!.filter((id) => onThree!.includes(id))).to.deep.equal([]);
-    expect(Number(await check.zscore(keys.roomServerLoad(), '10.0.0.2:7777')) + Number(await check.zscore(keys.roomServerLoad(), '10.0.0.3:7777'))).to.equal(250);
+    expect(Number(await check.zscore(keys.roomServerLoad('default'), '10.0.0.2:7777')) + Number(await check.zscore(keys.roomServerLoad('default'), '10.0.0.3:7777'))).to.equal(250);
     const epochs = await Promise.all(rooms.map((r) => check.hget(keys.roomInfo(r.roomId), 'epoch')));
     expect(new Set(epochs)).to.deep.equal(new Set(['1']));
   });
 
   it('hands over a draining server’s rooms only for that server’s own draining lease', async () => {
-    const { serverId } = await servers.register('10.0.0.1:7777', 10, clock);
+    const { serverId } = await servers.register('10.0.0.1:7777', 10, 'default', clock);
     const rooms = await claimRooms(2, 'e');
-    await servers.register('10.0.0.2:7777', 10, clock);
+    await servers.register('10.0.0.2:7777', 10, 'default', clock);
     expect((await store().moveRooms('10.0.0.1:7777', clock, serverId)).gone, 'not draining yet').to.equal(false);
     await servers.deregister(serverId);
     expect((await store().moveRooms('10.0.0.1:7777', clock, 'another-lease')).gone).to.equal(false);
@@ -226,7 +248,7 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
   });
 
   it('revokes a server only when every player of the room reports it and its heartbeat is late (by the lease’s own TTL)', async () => {
-    const { serverId } = await servers.register('10.0.0.1:7777', 10, clock);
+    const { serverId } = await servers.register('10.0.0.1:7777', 10, 'default', clock);
     const [room] = await claimRooms(1, 'f');
     // How late the heartbeat is comes from the lease's remaining TTL: a 60 s "late" bar is never
     // reached in this test, a 0 ms one always is.

@@ -60,7 +60,7 @@ describe('Matcher queue time-out', () => {
       TicketStatus.TICKET_STATUS_TIMED_OUT,
     ]);
     const redis = fx.redis.client();
-    expect(await redis.zscore('match:queue', a.id)).to.equal(null);
+    expect(await redis.zscore('match:{default}:queue', a.id)).to.equal(null);
     redis.disconnect();
   });
 });

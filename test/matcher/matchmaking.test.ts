@@ -65,7 +65,7 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
     expect(first).to.deep.equal({ status: TicketStatus.TICKET_STATUS_QUEUED, created: true });
     expect(again).to.deep.equal({ status: TicketStatus.TICKET_STATUS_QUEUED, created: false });
     const redis = fx.redis.client();
-    expect(await redis.zscore('match:queue', a.id)).to.equal('7000');
+    expect(await redis.zscore('match:{default}:queue', a.id)).to.equal('7000');
     const b = await fx.player();
     await fx.clients.enqueue({ mmr: 7050 }, b.auth);
     await eventually('a assigned', () => assignmentOf(a.auth).catch(() => undefined));
@@ -73,7 +73,7 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
       status: TicketStatus.TICKET_STATUS_ASSIGNED,
       created: false,
     });
-    expect(await redis.zscore('match:queue', a.id)).to.equal(null);
+    expect(await redis.zscore('match:{default}:queue', a.id)).to.equal(null);
     redis.disconnect();
   });
 
@@ -106,7 +106,7 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
     await fx.clients.enqueue({ mmr: 20000 }, a.auth);
     expect(await fx.clients.dequeue({}, a.auth)).to.deep.equal({ removed: true, status: TicketStatus.TICKET_STATUS_DEQUEUED });
     const redis = fx.redis.client();
-    expect(await redis.zscore('match:queue', a.id)).to.equal(null);
+    expect(await redis.zscore('match:{default}:queue', a.id)).to.equal(null);
     redis.disconnect();
   });
 

@@ -33,7 +33,7 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
     await fx.clients.enqueue({ mmr: 1000 }, b.auth);
     await eventually('a pass that found no server', () => fx.matcher.output.some((line) => line.includes('no live room server has capacity')));
     const redis = fx.redis.client();
-    expect(await redis.zcard('match:queue')).to.equal(2);
+    expect(await redis.zcard('match:{default}:queue')).to.equal(2);
     redis.disconnect();
     await expectStatus(fx.clients.getAssignment({}, a.auth), status.NOT_FOUND);
     await fx.roomServer('127.0.0.1:7001', 10);
@@ -66,12 +66,12 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
     const serverId = await fx.roomServer('127.0.0.1:7003', 5);
     const { a, b, roomId } = await matchPair(1500);
     const redis = fx.redis.client();
-    expect(await redis.zscore('room_servers:load', '127.0.0.1:7003')).to.equal('1');
+    expect(await redis.zscore('room_servers:{default}:load', '127.0.0.1:7003')).to.equal('1');
     const result = { reason: EndReason.END_REASON_SCORE_LIMIT, winnerId: a.id, scores: [{ playerId: a.id, score: 5 }, { playerId: b.id, score: 3 }], ticks: 4200 };
     expect(await fx.clients.reportRoomEnded({ serverId, roomId, result }, registryAuth())).to.deep.equal({ ended: true });
     expect(await fx.clients.reportRoomEnded({ serverId, roomId, result }, registryAuth())).to.deep.equal({ ended: false });
     expect(await redis.exists(`room_map:${a.id}`, `room_map:${b.id}`)).to.equal(0);
-    expect(await redis.zscore('room_servers:load', '127.0.0.1:7003')).to.equal('0');
+    expect(await redis.zscore('room_servers:{default}:load', '127.0.0.1:7003')).to.equal('0');
     expect(await redis.hget(`room:${roomId}:info`, 'status')).to.equal('ended');
     const [entry] = await redis.xrange('room:results', '-', '+');
     expect(entry![1]).to.include.members(['room_id', roomId, 'winner_id', a.id, 'reason', 'END_REASON_SCORE_LIMIT']);

@@ -58,7 +58,7 @@ describe('room server: matched games over UDP (real Redis, Matcher and room serv
     expect(record).to.include({ reason: 'END_REASON_SCORE_LIMIT', winner_id: left.id });
     const redis = fx.redis.client();
     try {
-      expect(await redis.zscore('room_servers:load', fx.roomAddr)).to.equal('0');
+      expect(await redis.zscore('room_servers:{default}:load', fx.roomAddr)).to.equal('0');
       await eventually('a heartbeat with no active rooms', async () => (await redis.hget(`room_server:${fx.roomAddr}`, 'active_rooms')) === '0');
     } finally {
       redis.disconnect();

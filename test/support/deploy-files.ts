@@ -54,18 +54,23 @@ export function alertRules(): AlertRule[] {
 }
 
 /**
- * Every query of every panel of the dashboard (rows included). Grafana replaces its interval
- * variables before it sends a query; so does this, with `rateInterval`. Any other `$variable` throws:
- * the dashboard has no template variables, and one added needs a value here.
+ * Every query of every panel of the dashboard (rows included). Grafana replaces its variables before
+ * it sends a query; so does this: the interval ones with `rateInterval`, each template variable with
+ * its "All" value. Any other `$variable` throws.
  */
 export function dashboardQueries(rateInterval: string): DashboardQuery[] {
-  const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { panels: Panel[] };
+  const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { panels: Panel[]; templating: { list: { name: string; allValue: string }[] } };
+  const fillIn = (expr: string): string =>
+    dashboard.templating.list.reduce(
+      (filled, variable) => filled.replaceAll(`$${variable.name}`, variable.allValue),
+      expr.replace(/\$__(rate_interval|interval|range)\b/g, rateInterval),
+    );
   const queries: DashboardQuery[] = [];
   const visit = (panel: Panel): void => {
     if (panel.type !== 'row' && !panel.targets?.length) throw new Error(`panel "${panel.title}" has no query`);
     for (const target of panel.targets ?? []) {
       if (!target.expr) throw new Error(`panel "${panel.title}": a query without expr`);
-      const expr = target.expr.replace(/\$__(rate_interval|interval|range)\b/g, rateInterval);
+      const expr = fillIn(target.expr);
       if (expr.includes('$')) throw new Error(`panel "${panel.title}": a variable the test cannot fill in: ${target.expr}`);
       queries.push({ panel: panel.title, expr, datasourceUid: target.datasource?.uid ?? panel.datasource?.uid });
     }

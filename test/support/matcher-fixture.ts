@@ -26,8 +26,8 @@ export class MatcherFixture {
   }
 
   /** Registers a room server through the registry and returns its lease id. */
-  async roomServer(addr: string, capacity: number): Promise<string> {
-    const { serverId } = await this.clients.register({ addr, capacity, checkpointTtlMs: 0 }, registryAuth());
+  async roomServer(addr: string, capacity: number, region?: string): Promise<string> {
+    const { serverId } = await this.clients.register({ addr, capacity, region, checkpointTtlMs: 0 }, registryAuth());
     return serverId;
   }
 

@@ -1,19 +1,21 @@
 --[[
-  claim-pairs: atomically turns proposed pairs into room assignments on the least-loaded live server.
+  claim-pairs: atomically turns proposed pairs of one region into room assignments on the least-loaded
+  live server of that region.
   A pair is claimed only if both players are still queued, so concurrent matchers can never assign a
   player twice, and a matcher that dies mid-pass leaves every player either queued or assigned.
 
-  KEYS[1] match:queue          ZSET  score = MMR
-  KEYS[2] match:waiting        ZSET  score = enqueue time (ms)
-  KEYS[3] room_servers:load    ZSET  score = rooms assigned, member = server address
+  KEYS[1] match:{<region>}:queue        ZSET  score = MMR
+  KEYS[2] match:{<region>}:waiting      ZSET  score = enqueue time (ms)
+  KEYS[3] room_servers:{<region>}:load  ZSET  score = rooms assigned, member = server address
   ARGV[1] key prefix ('' or 'name:'); the script also writes <prefix>room_map:<player>,
-          <prefix>room:<room>:info and <prefix>room_server:<addr>[:rooms], and with ARGV[5] = '1' reads
-          and deletes <prefix>match:trace:<player>
+          <prefix>room:<room>:info and <prefix>room_server:<addr>[:rooms], deletes
+          <prefix>match:ticket:<player>, and with ARGV[5] = '1' reads and deletes <prefix>match:trace:<player>
   ARGV[2] now (ms)
   ARGV[3] room_map TTL (s)
   ARGV[4] ticket events channel
   ARGV[5] '1': return each player's enqueue traceparent; '0': don't look (tracing is off)
-  ARGV[6..] groups of five: room id, left player id, right player id,
+  ARGV[6] region (stored in the room's info)
+  ARGV[7..] groups of five: room id, left player id, right player id,
             left enqueue time (ms), right enqueue time (ms)
 
   Publishes one message on the channel: the ids of every assigned player, separated by spaces.
@@ -47,7 +49,7 @@ local function enqueue_traces(left, right)
   return { traces[1] or '', traces[2] or '' }
 end
 
-for i = 6, #ARGV, 5 do
+for i = 7, #ARGV, 5 do
   local room_id, left, right = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local scores = redis.call('ZMSCORE', KEYS[1], left, right)
   if not (scores[1] and scores[2]) or taken[left] or taken[right] or left == right then
@@ -64,7 +66,7 @@ for i = 6, #ARGV, 5 do
       assign(left, right, 'left', room_id, server.addr, ARGV[i + 3])
       assign(right, left, 'right', room_id, server.addr, ARGV[i + 4])
       redis.call('HSET', prefix .. 'room:' .. room_id .. ':info', 'player_count', 2, 'status', 'assigned',
-        'addr', server.addr, 'left_id', left, 'right_id', right, 'created_at', now)
+        'addr', server.addr, 'region', ARGV[6], 'left_id', left, 'right_id', right, 'created_at', now)
       rooms_of[server.addr] = rooms_of[server.addr] or {}
       table.insert(rooms_of[server.addr], room_id)
       local traces = enqueue_traces(left, right)
@@ -78,6 +80,7 @@ end
 if #removed > 0 then
   redis.call('ZREM', KEYS[1], unpack(removed))
   redis.call('ZREM', KEYS[2], unpack(removed))
+  for _, player in ipairs(removed) do redis.call('DEL', prefix .. 'match:ticket:' .. player) end
   redis.call('PUBLISH', ARGV[4], table.concat(removed, ' '))
 end
 for addr, room_ids in pairs(rooms_of) do

@@ -4,7 +4,7 @@
 
   KEYS[1] room:<room>:info          HASH  addr, status, left_id, right_id
   KEYS[2] room_server_lease:<id>    STRING address of the reporting server
-  KEYS[3] room_servers:load         ZSET
+  KEYS[3] room_servers:{<region>}:load  ZSET  of the room's region (a room never changes region)
   KEYS[4] room:results              STREAM
   ARGV[1] key prefix ('' or 'name:'); also writes <prefix>room_map:<player>,
           <prefix>match:outcome:<player>, <prefix>room_server:<addr>:rooms and reads <prefix>match:queue

@@ -1,9 +1,10 @@
 --[[
-  expire-waiting: times out the players who have waited in the queue since before a cut-off.
+  expire-waiting: times out the players of a region who have waited in its queue since before a cut-off.
 
-  KEYS[1] match:queue    ZSET
-  KEYS[2] match:waiting  ZSET  score = enqueue time (ms)
-  ARGV[1] key prefix ('' or 'name:'); outcomes are written to <prefix>match:outcome:<player>
+  KEYS[1] match:{<region>}:queue    ZSET
+  KEYS[2] match:{<region>}:waiting  ZSET  score = enqueue time (ms)
+  ARGV[1] key prefix ('' or 'name:'); outcomes are written to <prefix>match:outcome:<player>, and
+          <prefix>match:ticket:<player> is deleted
   ARGV[2] cut-off (ms): players enqueued at or before it time out
   ARGV[3] now (ms)
   ARGV[4] outcome TTL (s)
@@ -16,6 +17,7 @@ local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0
 for _, player in ipairs(expired) do
   redis.call('ZREM', KEYS[1], player)
   redis.call('ZREM', KEYS[2], player)
+  redis.call('DEL', ARGV[1] .. 'match:ticket:' .. player)
   local outcome = ARGV[1] .. 'match:outcome:' .. player
   redis.call('HSET', outcome, 'status', 'timed_out', 'changed_at', ARGV[3])
   redis.call('EXPIRE', outcome, ARGV[4])

@@ -7,7 +7,7 @@
   KEYS[1] room_map:<player>          HASH  the player's assignment
   KEYS[2] room:<room>:info           HASH  addr, left_id, right_id
   KEYS[3] room:<room>:unreachable    SET   players who reported the room's server (TTL)
-  KEYS[4] room_servers:load          ZSET
+  KEYS[4] room_servers:{<region>}:load  ZSET  of the room's region (a room never changes region)
   ARGV[1] key prefix ('' or 'name:'); also reads <prefix>room_server:<addr> and deletes it and
           <prefix>room_server_lease:<id> when revoking
   ARGV[2] player id   ARGV[3] room id

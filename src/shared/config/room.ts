@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { commonEnv, roomSecretOf, intVar, parseEnv } from './env.js';
 import { redisConfigOf, redisEnv, type RedisConfig } from './redis.js';
 import { hostPortArg, matcherOption, portArg, serviceCommand } from './cli.js';
+import { defaultRegion, isRegionName } from '../region.js';
 import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
 /** Everything a room server process is configured with, units in the names. */
@@ -12,6 +13,8 @@ export interface RoomServerConfig {
   publicAddr: string | undefined;
   /** Most rooms the Matcher may place here (the Register capacity). */
   maxRooms: number;
+  /** The region this server hosts rooms for (registered; only that region's players are placed here). */
+  region: string;
   matcherTarget: string;
   redis: RedisConfig;
   logLevel: string;
@@ -72,17 +75,27 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     .option('--port <port>', 'UDP port (0 = any free port)', portArg, 7777)
     .option('--host <host>', 'address to bind', '0.0.0.0')
     .option('--max-rooms <n>', 'most rooms at once (capacity registered with the Matcher)', maxRoomsArg, 100)
+    .option('--region <name>', "region this server hosts rooms for: 1 to 32 of a-z 0-9 '-'", regionArg, defaultRegion)
     .addOption(matcherOption())
     .option('--public-addr <host:port>', 'address clients reach this server at (default: host:port, 0.0.0.0 as 127.0.0.1)', hostPortArg)
     .addHelpText('after', `\nEnvironment: ${Object.keys(roomEnv).join(', ')} (ROOM_HEARTBEAT_INTERVAL_MS=0: the Matcher's)`)
     .parse(argv);
-  const flags = program.opts<{ port: number; host: string; maxRooms: number; matcher: string; publicAddr?: string; metricsPort: number }>();
+  const flags = program.opts<{
+    port: number;
+    host: string;
+    maxRooms: number;
+    region: string;
+    matcher: string;
+    publicAddr?: string;
+    metricsPort: number;
+  }>();
   const e = parseEnv(roomEnv, env);
   return {
     host: flags.host,
     port: flags.port,
     publicAddr: flags.publicAddr,
     maxRooms: flags.maxRooms,
+    region: flags.region,
     matcherTarget: flags.matcher,
     redis: redisConfigOf(e),
     logLevel: e.LOG_LEVEL,
@@ -103,6 +116,11 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     telemetry: telemetryConfig(flags.metricsPort, e),
   };
+}
+
+function regionArg(value: string): string {
+  if (!isRegionName(value)) throw new InvalidArgumentError("must be 1 to 32 of a-z 0-9 '-'");
+  return value;
 }
 
 function maxRoomsArg(value: string): number {

@@ -1,18 +1,39 @@
 /**
  * Every Redis key and channel name the system uses, built in one place (DESIGN §3). The optional
  * prefix lets several deployments share one Redis; it ends in ':' when set.
+ *
+ * Region-scoped keys carry the region as a hash tag (`{<region>}`), so that a region's queue, waiting
+ * set and server load share one Redis Cluster slot (issue 12). Region names are validated
+ * (src/shared/region.ts: a-z 0-9 '-'), so they never contain a brace.
  */
 export class Keys {
   constructor(readonly prefix: string) {}
 
-  /** ZSET: score = MMR, member = player id. */
-  queue(): string {
-    return `${this.prefix}match:queue`;
+  /** ZSET: score = MMR, member = player id, of the players queued in the region. */
+  queue(region: string): string {
+    return `${this.prefix}match:{${region}}:queue`;
   }
 
-  /** ZSET: score = enqueue time (ms), member = player id; drives time-outs and window widening. */
-  waiting(): string {
-    return `${this.prefix}match:waiting`;
+  /** ZSET: score = enqueue time (ms), member = player id, of the region; drives time-outs and window widening. */
+  waiting(region: string): string {
+    return `${this.prefix}match:{${region}}:waiting`;
+  }
+
+  /**
+   * ZSET: score = time (ms) of the region's latest enqueue, member = region: the regions the match loop
+   * runs a pass for. An enqueue adds its region before it queues the player; a pass forgets a region
+   * whose queue it found empty and whose latest enqueue is old.
+   */
+  activeRegions(): string {
+    return `${this.prefix}match:regions`;
+  }
+
+  /**
+   * HASH (TTL: as long as a ticket lasts): region, enqueued_at (ms) of a queued player: which region's
+   * queue holds the player. Exists exactly while the player is in that queue.
+   */
+  ticket(playerId: string): string {
+    return `${this.prefix}match:ticket:${playerId}`;
   }
 
   /**
@@ -60,7 +81,7 @@ export class Keys {
   }
 
   /**
-   * HASH: player_count, status, addr, left_id, right_id, created_at; epoch (placement epoch: +1 on
+   * HASH: player_count, status, addr, region (absent = default), left_id, right_id, created_at; epoch (placement epoch: +1 on
    * every move, absent = 0), moved_at and moved_from once moved, stranded_at while it waits for a
    * server with capacity; TTL only once ended.
    */
@@ -83,7 +104,7 @@ export class Keys {
     return `${this.prefix}room:results`;
   }
 
-  /** HASH (lease TTL): server_id, addr, capacity, status, reported load. */
+  /** HASH (lease TTL): server_id, addr, region, capacity, status, reported load. */
   roomServer(addr: string): string {
     return `${this.prefix}room_server:${addr}`;
   }
@@ -98,9 +119,25 @@ export class Keys {
     return `${this.prefix}room_server_lease:${serverId}`;
   }
 
-  /** ZSET: score = rooms assigned, member = address of a server accepting rooms. */
-  roomServerLoad(): string {
-    return `${this.prefix}room_servers:load`;
+  /** ZSET: score = rooms assigned, member = address of a server of the region accepting rooms. */
+  roomServerLoad(region: string): string {
+    return `${this.prefix}room_servers:{${region}}:load`;
+  }
+
+  /**
+   * HASH: field = address, value = region, of every server in room_servers:seen (it leaves with the
+   * address): which load set a server's heartbeats, drain and rooms' moves use.
+   */
+  roomServerRegions(): string {
+    return `${this.prefix}room_servers:region_of`;
+  }
+
+  /**
+   * SET: every region a room server ever registered in. Bounded by the fleet (registering needs the
+   * registry key), so these, and only these, become `region` label values of the queue metrics.
+   */
+  servedRegions(): string {
+    return `${this.prefix}room_servers:regions`;
   }
 
   /**

@@ -1,6 +1,6 @@
 -- finish_room: ends a room for good (included by end-room and move-rooms). Deletes the players'
 -- room_map when it is still this room, records an ENDED outcome for each unless they have moved on
--- (queued again, or in another room), wakes their watchers, marks room:<id>:info ended with a TTL,
+-- (queued again in any region, or in another room), wakes their watchers, marks room:<id>:info ended with a TTL,
 -- frees the room's place on its server and appends the result to the results stream.
 --   info: { addr, left_id, right_id } of the room
 --   e:    { prefix, now, outcome_ttl, channel, reason, winner, scores (JSON), ticks, ended_ttl,
@@ -14,7 +14,7 @@ local function finish_room(room_id, info_key, info, e)
       if current == room_id then
         redis.call('DEL', map)
       end
-      if (current == room_id or not current) and not redis.call('ZSCORE', prefix .. 'match:queue', player) then
+      if (current == room_id or not current) and redis.call('EXISTS', prefix .. 'match:ticket:' .. player) == 0 then
         local outcome = prefix .. 'match:outcome:' .. player
         redis.call('HSET', outcome, 'status', 'ended', 'changed_at', e.now, 'room_id', room_id)
         redis.call('EXPIRE', outcome, e.outcome_ttl)

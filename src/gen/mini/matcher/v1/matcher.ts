@@ -151,6 +151,12 @@ export interface Assignment {
 export interface EnqueueRequest {
   /** Matchmaking rating: finite, 0 to 100000. */
   mmr: number;
+  /**
+   * Region to be matched in (optional so that callers written before regions still build): players meet only players of their region, on room servers of that
+   * region. Empty = "default". 1 to 32 of a-z 0-9 '-'; a region with no room server yet is valid
+   * (its players wait). Unset = empty. A repeat while queued keeps the region of the first call.
+   */
+  region?: string | undefined;
 }
 
 export interface EnqueueResponse {
@@ -420,13 +426,16 @@ export const Assignment: MessageFns<Assignment> = {
 };
 
 function createBaseEnqueueRequest(): EnqueueRequest {
-  return { mmr: 0 };
+  return { mmr: 0, region: undefined };
 }
 
 export const EnqueueRequest: MessageFns<EnqueueRequest> = {
   encode(message: EnqueueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.mmr !== 0) {
       writer.uint32(9).double(message.mmr);
+    }
+    if (message.region !== undefined) {
+      writer.uint32(18).string(message.region);
     }
     return writer;
   },
@@ -452,6 +461,14 @@ export const EnqueueRequest: MessageFns<EnqueueRequest> = {
             message.mmr = reader.double();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -465,13 +482,19 @@ export const EnqueueRequest: MessageFns<EnqueueRequest> = {
   },
 
   fromJSON(object: any): EnqueueRequest {
-    return { mmr: isSet(object.mmr) ? globalThis.Number(object.mmr) : 0 };
+    return {
+      mmr: isSet(object.mmr) ? globalThis.Number(object.mmr) : 0,
+      region: isSet(object.region) ? globalThis.String(object.region) : undefined,
+    };
   },
 
   toJSON(message: EnqueueRequest): unknown {
     const obj: any = {};
     if (message.mmr !== 0) {
       obj.mmr = floatToJson(message.mmr);
+    }
+    if (message.region !== undefined) {
+      obj.region = message.region;
     }
     return obj;
   },
@@ -482,6 +505,7 @@ export const EnqueueRequest: MessageFns<EnqueueRequest> = {
   fromPartial(object: DeepPartial<EnqueueRequest>): EnqueueRequest {
     const message = createBaseEnqueueRequest();
     message.mmr = object.mmr ?? 0;
+    message.region = object.region ?? undefined;
     return message;
   },
 };
@@ -1145,7 +1169,7 @@ export const MatcherService = {
   /**
    * Enqueue puts the player in the queue with an MMR. Idempotent: a repeat while queued or assigned
    * changes nothing and answers created = false with the current status.
-   * Errors: INVALID_ARGUMENT (mmr negative, not finite or above 100000).
+   * Errors: INVALID_ARGUMENT (mmr negative, not finite or above 100000; region not 1 to 32 of a-z 0-9 '-').
    */
   enqueue: {
     path: "/mini.matcher.v1.Matcher/Enqueue" as const,
@@ -1220,7 +1244,7 @@ export interface MatcherServer extends UntypedServiceImplementation {
   /**
    * Enqueue puts the player in the queue with an MMR. Idempotent: a repeat while queued or assigned
    * changes nothing and answers created = false with the current status.
-   * Errors: INVALID_ARGUMENT (mmr negative, not finite or above 100000).
+   * Errors: INVALID_ARGUMENT (mmr negative, not finite or above 100000; region not 1 to 32 of a-z 0-9 '-').
    */
   enqueue: handleUnaryCall<EnqueueRequest, EnqueueResponse>;
   /** Dequeue takes the player out of the queue; a no-op (removed = false) when not queued. */
@@ -1250,7 +1274,7 @@ export interface MatcherClient extends Client {
   /**
    * Enqueue puts the player in the queue with an MMR. Idempotent: a repeat while queued or assigned
    * changes nothing and answers created = false with the current status.
-   * Errors: INVALID_ARGUMENT (mmr negative, not finite or above 100000).
+   * Errors: INVALID_ARGUMENT (mmr negative, not finite or above 100000; region not 1 to 32 of a-z 0-9 '-').
    */
   enqueue(
     request: EnqueueRequest,

@@ -91,6 +91,11 @@ export interface RegisterRequest {
    * the checkpoint to outlive the lease TTL and the move, so too short a TTL is refused.
    */
   checkpointTtlMs: number;
+  /**
+   * Region this server hosts rooms for (--region): it gets only rooms of players who enqueued in it.
+   * Unset or empty = "default"; otherwise 1 to 32 of a-z 0-9 '-'.
+   */
+  region?: string | undefined;
 }
 
 export interface RegisterResponse {
@@ -155,7 +160,7 @@ export interface ReportRoomEndedResponse {
 }
 
 function createBaseRegisterRequest(): RegisterRequest {
-  return { addr: "", capacity: 0, checkpointTtlMs: 0 };
+  return { addr: "", capacity: 0, checkpointTtlMs: 0, region: undefined };
 }
 
 export const RegisterRequest: MessageFns<RegisterRequest> = {
@@ -168,6 +173,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     }
     if (message.checkpointTtlMs !== 0) {
       writer.uint32(24).int32(message.checkpointTtlMs);
+    }
+    if (message.region !== undefined) {
+      writer.uint32(34).string(message.region);
     }
     return writer;
   },
@@ -209,6 +217,14 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
             message.checkpointTtlMs = reader.int32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -230,6 +246,7 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
         : isSet(object.checkpoint_ttl_ms)
         ? globalThis.Number(object.checkpoint_ttl_ms)
         : 0,
+      region: isSet(object.region) ? globalThis.String(object.region) : undefined,
     };
   },
 
@@ -244,6 +261,9 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     if (message.checkpointTtlMs !== 0) {
       obj.checkpointTtlMs = Math.round(message.checkpointTtlMs);
     }
+    if (message.region !== undefined) {
+      obj.region = message.region;
+    }
     return obj;
   },
 
@@ -255,6 +275,7 @@ export const RegisterRequest: MessageFns<RegisterRequest> = {
     message.addr = object.addr ?? "";
     message.capacity = object.capacity ?? 0;
     message.checkpointTtlMs = object.checkpointTtlMs ?? 0;
+    message.region = object.region ?? undefined;
     return message;
   },
 };
@@ -1199,7 +1220,7 @@ export const RoomRegistryService = {
    * Register adds a room server to the live set and returns its lease id. A server that restarts on
    * the same address registers again and keeps the rooms still assigned to that address (rooms moved
    * away while it was gone stay moved).
-   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000), FAILED_PRECONDITION
+   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000, region malformed), FAILED_PRECONDITION
    * (checkpoint_ttl_ms too short to outlive a failover: the message names the settings).
    */
   register: {
@@ -1265,7 +1286,7 @@ export interface RoomRegistryServer extends UntypedServiceImplementation {
    * Register adds a room server to the live set and returns its lease id. A server that restarts on
    * the same address registers again and keeps the rooms still assigned to that address (rooms moved
    * away while it was gone stay moved).
-   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000), FAILED_PRECONDITION
+   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000, region malformed), FAILED_PRECONDITION
    * (checkpoint_ttl_ms too short to outlive a failover: the message names the settings).
    */
   register: handleUnaryCall<RegisterRequest, RegisterResponse>;
@@ -1297,7 +1318,7 @@ export interface RoomRegistryClient extends Client {
    * Register adds a room server to the live set and returns its lease id. A server that restarts on
    * the same address registers again and keeps the rooms still assigned to that address (rooms moved
    * away while it was gone stay moved).
-   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000), FAILED_PRECONDITION
+   * Errors: INVALID_ARGUMENT (addr not host:port, capacity outside 1..100000, region malformed), FAILED_PRECONDITION
    * (checkpoint_ttl_ms too short to outlive a failover: the message names the settings).
    */
   register(
