@@ -46,7 +46,7 @@ runMain(async () => {
   countRedisErrors(redis, 'matcher', registry);
   countRedisErrors(subscriber, 'matcher-events', registry);
   countPrimaryChanges(redis, 'matcher', registry);
-  replicationGauges(redis, registry);
+  replicationGauges(redis, registry, config.redis.minReplicasAck);
   const acks = new ReplicaAcks(redis, config.redis.minReplicasAck, config.redis.replicaAckTimeoutMs, replicaAckMetrics(registry));
 
   const keys = new Keys(config.redis.keyPrefix);

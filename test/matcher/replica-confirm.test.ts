@@ -111,6 +111,8 @@ describe('acknowledged writes wait for replicas (real primary and two replicas)'
       expect(enqueue, 'Enqueue').to.equal(status.UNAVAILABLE);
       const metrics = await scrapeMetrics(matcher.metricsPort);
       expect(sampleValue(metrics, 'redis_replica_ack_duration_seconds_count', { result: 'timeout' }), 'timeouts counted').to.be.at.least(2);
+      expect(sampleValue(metrics, 'redis_replica_acks_required'), 'the setting, for the alert to compare').to.equal(2);
+      expect(sampleValue(metrics, 'redis_connected_replicas'), 'replicas connected (a frozen one stays connected)').to.equal(2);
 
       ha.freeze(replicas[1]!, false);
       // Safe to retry: the same calls succeed once both replicas confirm.

@@ -61,9 +61,15 @@ export function countPrimaryChanges(redis: Redis, connection: string, registry: 
 
 /**
  * The primary's replication state, read from INFO replication at scrape time: replicas connected and
- * the largest replica lag in seconds since its last acknowledgement (NaN when Redis does not answer).
+ * the largest replica lag in seconds since its last acknowledgement (NaN when Redis does not answer);
+ * and how many replicas acknowledged writes wait for (REDIS_MIN_REPLICAS_ACK), to compare with.
  */
-export function replicationGauges(redis: Redis, registry: Registry): void {
+export function replicationGauges(redis: Redis, registry: Registry, replicasAckRequired: number): void {
+  new Gauge({
+    name: 'redis_replica_acks_required',
+    help: 'Replicas that must confirm an acknowledged write (REDIS_MIN_REPLICAS_ACK); fewer connected: those writes answer UNAVAILABLE',
+    registers: [registry],
+  }).set(replicasAckRequired);
   const read = async (): Promise<{ replicas: number; lagSec: number }> => {
     const info = await redis.info('replication');
     const replicas = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
