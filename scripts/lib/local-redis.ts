@@ -1,27 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import type { LocalRedisHaConfig } from '../../src/shared/config/local-system.js';
+import { canListen } from './ports.js';
 import { RedisHa } from './redis-ha.js';
+import { redisAnswers, spawnRedisServer } from './redis-process.js';
 
 const defaultUrl = 'redis://127.0.0.1:6379';
 const root = new URL('../../', import.meta.url).pathname;
-
-/** True when a Redis answers PING at the URL within a second. */
-export async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
 
 export interface LocalRedis {
   url: string;
@@ -37,15 +22,8 @@ export async function localRedis(givenUrl: string | undefined): Promise<LocalRed
   const dir = `${root}.data/redis`;
   mkdirSync(dir, { recursive: true });
   // Its own process group: a terminal's Ctrl-C reaches only npm start, which stops Redis after the services.
-  const child: ChildProcess = spawn('redis-server', [`${root}deploy/redis/redis.conf`, '--dir', dir], { stdio: 'ignore', detached: true });
-  const failed = new Promise<never>((_, reject) => {
-    child.once('error', () => reject(new Error('redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server) or set REDIS_URL')));
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-  const deadline = Date.now() + 10000;
-  while (!(await Promise.race([redisAnswers(defaultUrl), failed]))) {
-    if (Date.now() > deadline) throw new Error('redis-server did not answer within 10 s');
-  }
+  const args = [`${root}deploy/redis/redis.conf`, '--dir', dir];
+  const child = await spawnRedisServer(args, defaultUrl, { detached: true, installAlternative: ' or set REDIS_URL' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return {
     url: defaultUrl,
@@ -75,12 +53,4 @@ export async function localRedisHa(config: LocalRedisHaConfig): Promise<RedisHa>
   mkdirSync(dir, { recursive: true });
   const { dataPorts, sentinelPorts, masterName } = config;
   return RedisHa.start({ dir, dataPorts, sentinelPorts, masterName, downAfterMs: localDownAfterMs, ownGroup: true });
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((answer) => {
-    const server = createServer();
-    server.once('error', () => answer(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => answer(true)));
-  });
 }

@@ -2,7 +2,7 @@ import { type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { pinnedSpawn } from './pinned-spawn.js';
+import { spawnRedisServer } from './redis-process.js';
 
 const deployDir = new URL('../../deploy/redis/', import.meta.url).pathname;
 const host = '127.0.0.1';
@@ -196,18 +196,8 @@ export class RedisHa {
   }
 
   private async spawn(port: number, args: string[], password: string | undefined): Promise<void> {
-    const child = pinnedSpawn(this.layout.cpu, 'redis-server', args, { stdio: 'ignore', detached: this.layout.ownGroup ?? false });
-    this.processes.set(port, child);
-    const failed = new Promise<never>((_, reject) => {
-      child.once('error', () => reject(new Error('redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server)')));
-      child.once('exit', (code) => reject(new Error(`redis-server ${args.join(' ')} exited with ${code}`)));
-    });
-    failed.catch(() => {});
-    const deadline = Date.now() + 10000;
-    while (!(await Promise.race([answers(port, password), failed]))) {
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer within 10 s`);
-      await pause(20);
-    }
+    const url = `redis://${password ? `:${encodeURIComponent(password)}@` : ''}${host}:${port}`;
+    this.processes.set(port, await spawnRedisServer(args, url, { cpu: this.layout.cpu, detached: this.layout.ownGroup ?? false }));
   }
 
   private async onlineReplicas(port: number): Promise<number> {
@@ -267,10 +257,6 @@ async function withClient<T>(port: number, use: (client: Redis) => Promise<T>, p
   } finally {
     client.disconnect();
   }
-}
-
-async function answers(port: number, password: string | undefined): Promise<boolean> {
-  return withClient(port, async (c) => (await c.ping()) === 'PONG', password).catch(() => false);
 }
 
 function pairs(flat: string[]): Record<string, string> {

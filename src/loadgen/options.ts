@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { hostPortArg, matcherOption, serviceCommand } from '../shared/config/cli.js';
-import { isRegionName } from '../shared/region.js';
+import { isRegionName, regionNameRule } from '../shared/region.js';
 
 /** Everything one load-generator run is set up by (flags, validated). */
 export interface LoadgenOptions {
@@ -126,6 +126,6 @@ export function parseLoadgenArgs(argv: string[], command: Command = loadgenComma
 
 function regionsArg(value: string): string[] {
   const regions = value.split(',');
-  if (!regions.every(isRegionName)) throw new InvalidArgumentError("each region must be 1 to 32 of a-z 0-9 '-'");
+  if (!regions.every(isRegionName)) throw new InvalidArgumentError(`each region must be ${regionNameRule}`);
   return regions;
 }

@@ -1,3 +1,4 @@
+import { sharedRead } from '../shared/metrics/scrape-read.js';
 import type { MatchStore } from './match-store.js';
 import type { RegionCounts, SharedStateSources } from './matcher-metrics.js';
 import type { RoomServerStore } from './room-server-store.js';
@@ -20,12 +21,14 @@ export const maxLabelledRegions = 50;
  * other queued player summed under `_other`. So 10,000 made-up regions cost one series, not 10,000.
  */
 export function regionGaugeSources(matches: MatchStore, servers: RoomServerStore): SharedStateSources {
+  // The three gauges of a scrape read the served regions once.
+  const servedRegions = sharedRead(() => servers.servedRegions());
   return {
     async labelledRegions(): Promise<string[]> {
-      return (await servers.servedRegions()).slice(0, maxLabelledRegions);
+      return (await servedRegions()).slice(0, maxLabelledRegions);
     },
     async queueSizes(): Promise<RegionCounts> {
-      const served = await servers.servedRegions();
+      const served = await servedRegions();
       const labelled = served.slice(0, maxLabelledRegions);
       const named = new Set(labelled);
       const others = (await matches.activeRegions()).map(({ region }) => region).filter((region) => !named.has(region));
@@ -35,7 +38,7 @@ export function regionGaugeSources(matches: MatchStore, servers: RoomServerStore
       return counts;
     },
     async liveRoomServers(): Promise<RegionCounts> {
-      const served = await servers.servedRegions();
+      const served = await servedRegions();
       const live = await servers.countLive(served);
       const counts: RegionCounts = new Map();
       let other = 0;

@@ -5,6 +5,8 @@ export const defaultRegion = 'default';
 
 /** A region name: short, lower-case, safe inside a Redis hash tag and as a metric label value. */
 const regionPattern = /^[a-z0-9-]{1,32}$/;
+/** The rule in words, for errors and help texts. */
+export const regionNameRule = "1 to 32 of a-z 0-9 '-'";
 
 /** Whether `name` is a well-formed region name (not whether any server serves it). */
 export function isRegionName(name: string): boolean {
@@ -14,6 +16,6 @@ export function isRegionName(name: string): boolean {
 /** The region a request names ('' = the default one); INVALID_ARGUMENT when the name is malformed. */
 export function regionOf(requested: string): string {
   if (requested === '') return defaultRegion;
-  if (!isRegionName(requested)) throw new AppError('invalid_argument', "region must be 1 to 32 of a-z 0-9 '-'");
+  if (!isRegionName(requested)) throw new AppError('invalid_argument', `region must be ${regionNameRule}`);
   return requested;
 }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { canListen } from '../../scripts/lib/ports.js';
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -17,15 +18,6 @@ export async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
-}
-
-/** Whether a TCP port can be listened on at 127.0.0.1 right now. */
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** The first of `count` consecutive TCP ports that were all free a moment ago (for a "ports from" flag). */

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { commonEnv, roomSecretOf, intVar, parseEnv } from './env.js';
 import { redisConfigOf, redisEnv, type RedisConfig } from './redis.js';
 import { hostPortArg, matcherOption, portArg, serviceCommand } from './cli.js';
-import { defaultRegion, isRegionName } from '../region.js';
+import { defaultRegion, isRegionName, regionNameRule } from '../region.js';
 import { telemetryConfig, telemetryEnv, withMetricsPort, type TelemetryConfig } from './telemetry.js';
 
 /** Everything a room server process is configured with, units in the names. */
@@ -75,7 +75,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
     .option('--port <port>', 'UDP port (0 = any free port)', portArg, 7777)
     .option('--host <host>', 'address to bind', '0.0.0.0')
     .option('--max-rooms <n>', 'most rooms at once (capacity registered with the Matcher)', maxRoomsArg, 100)
-    .option('--region <name>', "region this server hosts rooms for: 1 to 32 of a-z 0-9 '-'", regionArg, defaultRegion)
+    .option('--region <name>', `region this server hosts rooms for: ${regionNameRule}`, regionArg, defaultRegion)
     .addOption(matcherOption())
     .option('--public-addr <host:port>', 'address clients reach this server at (default: host:port, 0.0.0.0 as 127.0.0.1)', hostPortArg)
     .addHelpText('after', `\nEnvironment: ${Object.keys(roomEnv).join(', ')} (ROOM_HEARTBEAT_INTERVAL_MS=0: the Matcher's)`)
@@ -119,7 +119,7 @@ export function loadRoomServerConfig(argv: string[], env: NodeJS.ProcessEnv): Ro
 }
 
 function regionArg(value: string): string {
-  if (!isRegionName(value)) throw new InvalidArgumentError("must be 1 to 32 of a-z 0-9 '-'");
+  if (!isRegionName(value)) throw new InvalidArgumentError(`must be ${regionNameRule}`);
   return value;
 }
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ReplicaAckResult } from '../redis/replica-ack.js';
+import { sharedRead } from './scrape-read.js';
 
 /** Counts a connection's errors: connection-level ('connection') and failed or timed-out commands ('command'). */
 export function countRedisErrors(redis: Redis, connection: string, registry: Registry): void {
@@ -70,12 +71,13 @@ export function replicationGauges(redis: Redis, registry: Registry, replicasAckR
     help: 'Replicas that must confirm an acknowledged write (REDIS_MIN_REPLICAS_ACK); fewer connected: those writes answer UNAVAILABLE',
     registers: [registry],
   }).set(replicasAckRequired);
-  const read = async (): Promise<{ replicas: number; lagSec: number }> => {
+  // Both gauges come from one INFO per scrape.
+  const read = sharedRead(async (): Promise<{ replicas: number; lagSec: number }> => {
     const info = await redis.info('replication');
     const replicas = Number(/^connected_slaves:(\d+)/m.exec(info)?.[1] ?? 0);
     const lags = [...info.matchAll(/^slave\d+:.*\blag=(\d+)/gm)].map((m) => Number(m[1]));
     return { replicas, lagSec: lags.length > 0 ? Math.max(...lags) : 0 };
-  };
+  });
   new Gauge({
     name: 'redis_connected_replicas',
     help: 'Replicas connected to the Redis primary this process writes to',

@@ -1,22 +1,16 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/env.js';
-import type { RedisEndpoint } from '../config/redis.js';
+import type { RedisConfig } from '../config/redis.js';
 
-export interface RedisClientOptions {
-  /** Password, username, db, TLS; also host and port when there are no Sentinels. */
-  url?: string | undefined;
-  /** Sentinels that name the current primary; none: connect to `url`. */
-  sentinels?: RedisEndpoint[];
-  sentinelMaster?: string;
-  sentinelPassword?: string | undefined;
-  /** Longest a command may wait for its reply before it fails as unavailable. */
-  commandTimeoutMs: number;
-  /** Longest wait between reconnect attempts. */
-  maxReconnectDelayMs: number;
-  /** A name that shows in CLIENT LIST, to tell connections apart. */
-  connectionName: string;
-}
+/** Where to connect (a service passes its RedisConfig; without Sentinels only `url` is needed), and how. */
+export type RedisClientOptions = Partial<Pick<RedisConfig, 'url' | 'sentinels' | 'sentinelMaster' | 'sentinelPassword'>> &
+  Pick<RedisConfig, 'commandTimeoutMs'> & {
+    /** Longest wait between reconnect attempts. */
+    maxReconnectDelayMs: number;
+    /** A name that shows in CLIENT LIST, to tell connections apart. */
+    connectionName: string;
+  };
 
 /** Longest wait between reconnect tries under Sentinel. */
 const sentinelReconnectCapMs = 200;

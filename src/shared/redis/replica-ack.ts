@@ -31,10 +31,6 @@ export class ReplicaAcks {
     redis.on('close', () => this.closes++);
   }
 
-  get enabled(): boolean {
-    return this.replicas > 0;
-  }
-
   async confirm(): Promise<void> {
     if (this.replicas === 0) return;
     const closes = this.closes;
