@@ -133,8 +133,8 @@ export interface Missing {
 }
 
 /**
- * Looks every acknowledged write up on `redis` (the current primary): a session must still name its
- * player; a queued player must still be queued, or assigned (room_map: the match claim took it), or
+ * Looks every acknowledged write up on `redis` (the current primary): a session must still be among
+ * its player's; a queued player must still be queued, or assigned (room_map: the match claim took it), or
  * have an outcome (timed out, dequeued, ended): any trace of the ticket shows the Enqueue was kept.
  */
 export async function missingWrites(redis: Redis, acked: Acknowledged): Promise<Missing> {
@@ -143,9 +143,9 @@ export async function missingWrites(redis: Redis, acked: Acknowledged): Promise<
   const sessions = [...acked.sessions];
   const enqueued = [...acked.enqueued];
   const sessionLookups = redis.pipeline();
-  for (const s of sessions) sessionLookups.hget(keys.session(s.token), 'player_id');
+  for (const s of sessions) sessionLookups.zscore(keys.playerSessions(s.playerId), s.token);
   const sessionReplies = (await sessionLookups.exec()) ?? [];
-  const lostSessions = sessionReplies.filter(([err, playerId], i) => err !== null || playerId !== sessions[i]!.playerId).length;
+  const lostSessions = sessionReplies.filter(([err, expires]) => err !== null || expires === null).length;
   const tickets = redis.pipeline();
   for (const playerId of enqueued) tickets.zscore(keys.queue('default'), playerId).exists(keys.roomMap(playerId)).exists(keys.outcome(playerId));
   const ticketReplies = (await tickets.exec()) ?? [];

@@ -49,10 +49,11 @@ export interface CostRun {
  */
 export async function newPlayers(primary: Redis, label: string, count: number): Promise<string[]> {
   const keys = new Keys('');
-  const tokens = Array.from({ length: count }, () => randomBytes(32).toString('base64url'));
+  const players = Array.from({ length: count }, (_, i) => `${label}-${i}`);
+  const tokens = players.map((playerId) => `${playerId}.${randomBytes(32).toString('base64url')}`);
   for (let from = 0; from < count; from += 10_000) {
     const pipeline = primary.pipeline();
-    tokens.slice(from, from + 10_000).forEach((token, i) => pipeline.hset(keys.session(token), 'player_id', `${label}-${from + i}`, 'expires', Date.now() + 3_600_000));
+    players.slice(from, from + 10_000).forEach((playerId, i) => pipeline.zadd(keys.playerSessions(playerId), Date.now() + 3_600_000, tokens[from + i]!));
     await pipeline.exec();
   }
   await primary.wait(2, 10_000);

@@ -14,7 +14,7 @@ const matcherScripts = {
   'move-rooms': 6,
   'report-unreachable': 4,
   'login-device': 1,
-  'issue-session': 0,
+  'issue-session': 1,
   'revoke-sessions': 1,
   'read-ticket': 3,
   'forget-region': 1,

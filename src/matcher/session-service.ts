@@ -21,13 +21,13 @@ export function sessionService(sessions: SessionStore, now: () => number, log: L
 
     revokeSession: unary(log, 'RevokeSession', async (_request, ctx) => {
       const { playerId, token } = await caller(ctx);
-      await sessions.revoke(playerId, token);
+      await sessions.revoke(playerId, now(), token);
       return {};
     }),
 
     revokeAllSessions: unary(log, 'RevokeAllSessions', async (_request, ctx) => {
       const { playerId } = await caller(ctx);
-      const revoked = await sessions.revoke(playerId);
+      const revoked = await sessions.revoke(playerId, now());
       log.info({ player_id: playerId, revoked }, 'every session of the player revoked');
       return { revoked };
     }),

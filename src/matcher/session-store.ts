@@ -5,8 +5,12 @@ import type { Keys } from '../shared/redis/keys.js';
 import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { runScript } from '../shared/redis/scripts.js';
 
-/** 32 random bytes, base64url: what every session token looks like. */
-const tokenPattern = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * A session token: the player id, '.', then 32 random bytes (base64url). The player id names the slot
+ * the player's sessions live in (`player_sessions:{<player>}`), so no token → player lookup exists
+ * that would live in another slot; the random part is the secret.
+ */
+const tokenPattern = /^(.{1,128})\.([A-Za-z0-9_-]{43})$/;
 /** A device id is a bearer secret: long, URL-safe, and not a run of one or two characters. */
 const deviceIdPattern = /^[A-Za-z0-9._~-]{16,128}$/;
 const minDistinctDeviceIdChars = 8;
@@ -26,10 +30,10 @@ export interface SessionLimits {
 }
 
 /**
- * Session tokens in Redis (`session:<token>`, a hash with player_id and expires, TTL = session
- * lifetime; `player_sessions:<player>` lists a player's tokens) and the device → player mapping for
- * guest logins. `issue` is the seam an identity provider uses: anything that has verified a player id
- * can call it.
+ * Session tokens in Redis (`player_sessions:{<player>}`: the player's tokens, score = expiry, one key
+ * per player so that issuing, checking and revoking each touch one key) and the device → player
+ * mapping for guest logins. `issue` is the seam an identity provider uses: anything that has verified
+ * a player id can call it.
  */
 export class SessionStore {
   constructor(
@@ -43,23 +47,17 @@ export class SessionStore {
   /** Logs a device in: the same device id maps to the same player for as long as it is used. */
   async authenticateDevice(deviceId: string, nowMs: number): Promise<IssuedSession & { created: boolean }> {
     checkDeviceId(deviceId);
-    const token = newToken();
-    const { sessionTtlSec, maxSessionsPerPlayer, deviceTtlSec } = this.limits;
-    const [playerId, expiresAtMs, created] = (await runScript(
-      this.redis,
-      'login-device',
-      [this.keys.device(deviceId)],
-      [this.keys.prefix, randomUUID(), token, nowMs, sessionTtlSec, maxSessionsPerPlayer, deviceTtlSec],
-    )) as [string, number, number];
-    await this.acks.confirm();
-    return { playerId, token, expiresAtMs: Number(expiresAtMs), created: created === 1 };
+    // Two steps in two slots: a failure between them leaves a device mapped and no session issued,
+    // and the client's retry logs in as the same player.
+    const [playerId, created] = (await runScript(this.redis, 'login-device', [this.keys.device(deviceId)], [randomUUID(), this.limits.deviceTtlSec])) as [string, number];
+    return { ...(await this.issue(playerId, nowMs)), created: created === 1 };
   }
 
   /** Issues a new session token for a player whose identity is already established. */
   async issue(playerId: string, nowMs: number): Promise<IssuedSession> {
-    const token = newToken();
+    const token = newToken(playerId);
     const { sessionTtlSec, maxSessionsPerPlayer } = this.limits;
-    const expiresAtMs = await runScript(this.redis, 'issue-session', [], [this.keys.prefix, playerId, token, nowMs, sessionTtlSec, maxSessionsPerPlayer]);
+    const expiresAtMs = await runScript(this.redis, 'issue-session', [this.keys.playerSessions(playerId)], [token, nowMs, sessionTtlSec, maxSessionsPerPlayer]);
     await this.acks.confirm();
     return { playerId, token, expiresAtMs: Number(expiresAtMs) };
   }
@@ -67,24 +65,25 @@ export class SessionStore {
   /** The player a token belongs to; UNAUTHENTICATED when missing, malformed, unknown or expired. */
   async authenticate(token: string | undefined, nowMs: number): Promise<string> {
     if (token === undefined) throw new AppError('unauthenticated', 'missing authorization: Bearer <session token>');
-    if (!tokenPattern.test(token)) throw new AppError('unauthenticated', 'invalid session token');
-    const [playerId, expires] = await this.redis.hmget(this.keys.session(token), 'player_id', 'expires');
-    if (!playerId) throw new AppError('unauthenticated', 'unknown or expired session token');
+    const playerId = tokenPattern.exec(token)?.[1];
+    if (playerId === undefined) throw new AppError('unauthenticated', 'invalid session token');
+    const expires = await this.redis.zscore(this.keys.playerSessions(playerId), token);
+    if (expires === null) throw new AppError('unauthenticated', 'unknown or expired session token');
     if (Number(expires) <= nowMs) throw new AppError('unauthenticated', 'session token expired');
     return playerId;
   }
 
   /** Ends one session of the player (or, with no token, all of them); returns how many ended. */
-  async revoke(playerId: string, token?: string): Promise<number> {
+  async revoke(playerId: string, nowMs: number, token?: string): Promise<number> {
     const k = this.keys;
-    const ended = await runScript(this.redis, 'revoke-sessions', [k.playerSessions(playerId)], [k.prefix, playerId, token ?? '', k.ticketEvents()]);
+    const ended = await runScript(this.redis, 'revoke-sessions', [k.playerSessions(playerId)], [playerId, token ?? '', k.ticketEvents(), nowMs]);
     await this.acks.confirm();
     return Number(ended);
   }
 }
 
-function newToken(): string {
-  return randomBytes(32).toString('base64url');
+function newToken(playerId: string): string {
+  return `${playerId}.${randomBytes(32).toString('base64url')}`;
 }
 
 function checkDeviceId(deviceId: string): void {

@@ -2,12 +2,14 @@ import { expect } from 'chai';
 import { Metadata, status } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { TicketStatus } from '../../src/gen/mini/matcher/v1/matcher.js';
+import { Keys } from '../../src/shared/redis/keys.js';
 import { bearer, registryAuth } from '../support/grpc-clients.js';
 import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
 import { deviceIdOf } from '../support/device-id.js';
 import { eventually } from '../support/wait.js';
 
 describe('Sessions and authentication (real Redis, real Matcher process)', () => {
+  const keys = new Keys('');
   let fx: MatcherFixture;
   before(async () => (fx = await MatcherFixture.start()));
   after(async () => fx.stop());
@@ -21,8 +23,9 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
     expect(second.token).to.not.equal(first.token);
     expect(other.playerId).to.not.equal(first.playerId);
     const redis = fx.redis.client();
-    expect(await redis.hget(`session:${first.token}`, 'player_id')).to.equal(first.playerId);
-    expect(await redis.ttl(`session:${first.token}`)).to.be.within(86390, 86400);
+    expect(first.token.startsWith(`${first.playerId}.`), 'a token names its player').to.equal(true);
+    expect(Number(await redis.zscore(keys.playerSessions(first.playerId), first.token))).to.equal(Number(first.expiresAtMs));
+    expect(await redis.ttl(keys.playerSessions(first.playerId))).to.be.within(86390, 86400);
     expect(await redis.ttl(`device:${deviceIdOf('phone-1')}`), 'a device id unused for 90 days is forgotten').to.be.within(90 * 86400 - 10, 90 * 86400);
     redis.disconnect();
   });
@@ -31,7 +34,7 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
     const logins = [];
     for (let i = 0; i < 20; i++) logins.push(await fx.clients.authenticateDevice({ deviceId: deviceIdOf('many-logins') }));
     const redis = fx.redis.client();
-    expect(await redis.zcard(`player_sessions:${logins[0]!.playerId}`)).to.equal(16);
+    expect(await redis.zcard(keys.playerSessions(logins[0]!.playerId))).to.equal(16);
     for (const old of logins.slice(0, 4)) await expectStatus(fx.clients.getAssignment({}, bearer(old.token)), status.UNAUTHENTICATED);
     await expectStatus(fx.clients.getAssignment({}, bearer(logins[4]!.token)), status.NOT_FOUND);
     redis.disconnect();
@@ -69,12 +72,16 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
     await expectStatus(fx.clients.enqueue({ mmr: 1000 }, basic), status.UNAUTHENTICATED);
     await expectStatus(fx.clients.enqueue({ mmr: 1000 }, bearer('garbage')), status.UNAUTHENTICATED);
     await expectStatus(fx.clients.getAssignment({}, bearer(randomBytes(32).toString('base64url'))), status.UNAUTHENTICATED);
+    const real = await fx.player();
+    const forged = `${real.id}.${randomBytes(32).toString('base64url')}`;
+    await expectStatus(fx.clients.getAssignment({}, bearer(forged)), status.UNAUTHENTICATED);
+    await expectStatus(fx.clients.getAssignment({}, bearer(real.token)), status.NOT_FOUND);
   });
 
   it('refuses an expired token', async () => {
-    const token = randomBytes(32).toString('base64url');
+    const token = `someone.${randomBytes(32).toString('base64url')}`;
     const redis = fx.redis.client();
-    await redis.hset(`session:${token}`, 'player_id', 'someone', 'expires', Date.now() - 1000);
+    await redis.zadd(keys.playerSessions('someone'), Date.now() - 1000, token);
     await expectStatus(fx.clients.enqueue({ mmr: 1000 }, bearer(token)), status.UNAUTHENTICATED);
     expect(await redis.zscore('match:{default}:queue', 'someone')).to.equal(null);
     redis.disconnect();

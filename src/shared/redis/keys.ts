@@ -57,19 +57,17 @@ export class Keys {
     return `${this.prefix}match:events`;
   }
 
-  /** HASH (24 h TTL): player_id, expires. */
-  session(token: string): string {
-    return `${this.prefix}session:${token}`;
-  }
-
   /** STRING (TTL: DEVICE_TTL_SEC, renewed at each login): the player id a device logs in as. */
   device(deviceId: string): string {
     return `${this.prefix}device:${deviceId}`;
   }
 
-  /** ZSET (TTL: session lifetime): score = expiry (ms), member = session token of the player. */
+  /**
+   * ZSET (TTL: session lifetime): score = expiry (ms), member = session token, of every session of the
+   * player; in the player's slot (hash tag), which a token names (`<player>.<secret>`).
+   */
   playerSessions(playerId: string): string {
-    return `${this.prefix}player_sessions:${playerId}`;
+    return `${this.prefix}player_sessions:{${playerId}}`;
   }
 
   /**
