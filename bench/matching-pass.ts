@@ -16,6 +16,7 @@ import { RedisServer } from '../test/support/redis-server.js';
 import { median, pinSelf } from './support/load.js';
 import { fmt, writeSummary } from './support/summary.js';
 
+
 const options = new Command('bench:pass')
   .option('--players <n>', 'players in the queue', Number, 10000)
   .option('--runs <n>', 'passes to time', Number, 5)
@@ -34,6 +35,7 @@ const redis = createRedis({ url: server.url, commandTimeoutMs: 10000, maxReconne
 defineMatcherScripts(redis);
 await waitForRedis(redis, 5000);
 const keys = new Keys('');
+const dk = keys.region('default');
 const store = new MatchStore(redis, keys, { roomMapSec: 300, outcomeSec: 3600 });
 const loop = new MatchLoop(store, { ...policy, maxWaitMs: 600000, passIntervalMs: 100, claimBatchPairs: 250 }, Date.now, log);
 
@@ -47,10 +49,10 @@ async function rawWritesMs(players: number): Promise<number> {
   const pipeline = redis.pipeline();
   for (let i = 0; i + 1 < players; i += 2) {
     for (const p of [i, i + 1]) {
-      pipeline.hset(`room_map:p${p}`, 'room_id', `r${i}`, 'addr', '127.0.0.1:7777', 'opponent_id', `p${p ^ 1}`, 'slot', 'left', 'assigned_at', 1, 'enqueued_at', 1);
-      pipeline.expire(`room_map:p${p}`, 300);
+      pipeline.hset(dk.roomMap(`p${p}`), 'room_id', `r${i}`, 'addr', '127.0.0.1:7777', 'opponent_id', `p${p ^ 1}`, 'slot', 'left', 'assigned_at', 1, 'enqueued_at', 1);
+      pipeline.expire(dk.roomMap(`p${p}`), 300);
     }
-    pipeline.hset(`room:r${i}:info`, 'player_count', 2, 'status', 'assigned', 'addr', '127.0.0.1:7777', 'left_id', `p${i}`, 'right_id', `p${i + 1}`, 'created_at', 1);
+    pipeline.hset(dk.roomInfo(`r${i}`), 'player_count', 2, 'status', 'assigned', 'addr', '127.0.0.1:7777', 'left_id', `p${i}`, 'right_id', `p${i + 1}`, 'created_at', 1);
   }
   await pipeline.exec();
   return performance.now() - start;
@@ -63,14 +65,15 @@ const pairMs: number[] = [];
 let lastClaimed = 0;
 for (let run = 0; run < options.runs; run++) {
   await admin.flushall();
-  await admin.hset('room_server:127.0.0.1:7777', 'server_id', 's', 'addr', '127.0.0.1:7777', 'capacity', 1_000_000, 'status', 'live');
-  await admin.zadd('room_servers:{default}:load', 0, '127.0.0.1:7777');
+  await admin.hset(dk.roomServer('127.0.0.1:7777'), 'server_id', 's', 'addr', '127.0.0.1:7777', 'capacity', 1_000_000, 'status', 'live');
+  await admin.zadd(dk.roomServerLoad(), 0, '127.0.0.1:7777');
   const now = Date.now();
-  const fill = admin.pipeline().zadd('match:regions', now, 'default');
+  await admin.zadd(keys.activeRegions(), now, 'default');
+  const fill = admin.pipeline();
   for (let i = 0; i < options.players; i++) {
     const player = `p-${run}-${i}`;
-    fill.zadd('match:{default}:queue', (i * 7919) % options.mmrSpread, player);
-    fill.zadd('match:{default}:waiting', now, player);
+    fill.zadd(dk.queue(), (i * 7919) % options.mmrSpread, player);
+    fill.zadd(dk.waiting(), now, player);
   }
   await fill.exec();
 

@@ -33,6 +33,10 @@ import { Cleanup, inBatches, RoomStack, statsLines } from './support/room-stack.
 import { fmt, writeSummary, type Figure } from './support/summary.js';
 import { UdpSwarm } from './support/udp-swarm.js';
 import { deviceIdOf } from '../test/support/device-id.js';
+import { Keys } from '../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const options = new Command('bench:redis')
   .option('--matches <n>', 'matches (pairs of players) for the commands-per-match count', Number, 500)
@@ -140,7 +144,7 @@ async function matchCost(run: number, cleanup: Cleanup): Promise<MatchCost> {
   let polls = 0;
   await eventually('every pair to be claimed', async () => {
     polls += 1;
-    return (await admin.scard(`room_server:${fakeRoomServer}:rooms`)) >= options.matches;
+    return (await admin.scard(dk.roomServerRooms(fakeRoomServer))) >= options.matches;
   }, 30_000, 100);
   const s3 = await redisSnapshot(admin);
   const matching = redisDelta(s2, s3, { scard: polls });
@@ -233,7 +237,7 @@ async function tickCost(run: number, cleanup: Cleanup): Promise<TickCost> {
   );
   console.log(`    top, per tick per room: ${top}`);
 
-  const claimed = async (): Promise<number> => Number(await admin.scard(`room_server:${fakeRoomServer}:rooms`));
+  const claimed = async (): Promise<number> => Number(await admin.scard(dk.roomServerRooms(fakeRoomServer)));
   const matches0 = await claimed();
   const seed = await redisWindow(stack, admin, () => enqueueAll(stack.matcher.address, seedTokens, options.seedEnqueueRate));
   const seedMatchesPerSec = ((await claimed()) - matches0) / seed.delta.seconds;

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { defaultBackoff } from '../../src/client/backoff.js';
 import { retryUnavailable } from '../../src/client/retry.js';
 import { Keys } from '../../src/shared/redis/keys.js';
+import { defaultRegion } from '../../src/shared/region.js';
 import { deviceIdOf } from '../../test/support/device-id.js';
 import { bearer, type Clients } from '../../test/support/grpc-clients.js';
 import { inBatches } from './room-stack.js';
@@ -147,7 +148,8 @@ export async function missingWrites(redis: Redis, acked: Acknowledged): Promise<
   const sessionReplies = (await sessionLookups.exec()) ?? [];
   const lostSessions = sessionReplies.filter(([err, expires]) => err !== null || expires === null).length;
   const tickets = redis.pipeline();
-  for (const playerId of enqueued) tickets.zscore(keys.queue('default'), playerId).exists(keys.roomMap(playerId)).exists(keys.outcome(playerId));
+  const region = keys.region(defaultRegion);
+  for (const playerId of enqueued) tickets.zscore(region.queue(), playerId).exists(region.roomMap(playerId)).exists(region.outcome(playerId));
   const ticketReplies = (await tickets.exec()) ?? [];
   let lostEnqueues = 0;
   for (let i = 0; i < enqueued.length; i++) {

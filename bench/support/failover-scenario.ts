@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Keys } from '../../src/shared/redis/keys.js';
+import { defaultRegion } from '../../src/shared/region.js';
 import { deviceIdOf } from '../../test/support/device-id.js';
 import { TrackedPlayer, strandedReason } from './failover-players.js';
 import { FleetStack, logLines, resume, running } from './fleet-stack.js';
@@ -142,7 +143,7 @@ export async function runScenario(fault: Fault, run: number, s: ScenarioSettings
     const keys = new Keys('');
     const isAlive = async (addr: string): Promise<boolean> => {
       const room = stack.rooms.find((r) => r.address === addr);
-      return room !== undefined && running(room) && (await stack.admin.exists(keys.roomServer(addr))) === 1;
+      return room !== undefined && running(room) && (await stack.admin.exists(keys.region(defaultRegion).roomServer(addr))) === 1;
     };
     const strandedReasons = (await inBatches(players.length, 20, (i) => strandedReason(players[i]!, isAlive))).filter((r) => r !== undefined);
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { Keys } from '../../src/shared/redis/keys.js';
+import { defaultRegion } from '../../src/shared/region.js';
 import { RedisServer } from '../../test/support/redis-server.js';
 import { startMatcher, startService, type ServiceProcess } from '../../test/support/service-process.js';
 import { eventually } from '../../test/support/wait.js';
@@ -67,7 +68,7 @@ export class SeedStack {
   async storedTickRates(): Promise<StoredTickRate[]> {
     const readings = await Promise.all(
       this.rooms.map(async (room) => {
-        const [tickRate, heartbeatAt] = await this.admin.hmget(this.keys.roomServer(room.address), 'tick_rate', 'heartbeat_at');
+        const [tickRate, heartbeatAt] = await this.admin.hmget(this.keys.region(defaultRegion).roomServer(room.address), 'tick_rate', 'heartbeat_at');
         return { addr: room.address, tickRate: Number(tickRate), heartbeatAtMs: Number(heartbeatAt), stored: tickRate !== null && heartbeatAt !== null };
       }),
     );

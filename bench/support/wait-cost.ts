@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { EnqueueRequest } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { Keys } from '../../src/shared/redis/keys.js';
+import { defaultRegion } from '../../src/shared/region.js';
 import { sampleValue, scrapeMetrics } from '../../test/support/prom-text.js';
 import { closedLoop, cpuMs, openLoop, type LoadResult } from './load.js';
 import { RawGrpcChannel } from './raw-grpc.js';
@@ -69,7 +70,7 @@ export async function settle(primary: Redis, dataNodes: Redis[], timeoutMs = 20_
   const keys = new Keys('');
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const queued = await primary.zcard(keys.queue('default'));
+    const queued = await primary.zcard(keys.region(defaultRegion).queue());
     const infos = await Promise.all(dataNodes.map((node) => node.info('persistence')));
     const rewriting = infos.some((info) => /^aof_rewrite_in_progress:1/m.test(info) || /^aof_rewrite_scheduled:1/m.test(info));
     if (queued <= 10 && !rewriting) break;

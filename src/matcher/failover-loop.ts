@@ -57,10 +57,14 @@ export class FailoverLoop {
   /** One look for lost servers, moving the rooms of each (nothing during the quiet period). */
   async sweep(): Promise<void> {
     if (this.now() < this.quietUntilMs) return;
-    const silent = await this.store.silentSince(this.now() - this.options.leaseTtlMs);
     // Each server on its own: one that fails (a bad record) must not hold up the others.
     const failures: unknown[] = [];
-    for (const { addr, lastHeartbeatMs } of silent) await this.moveServer(addr, 'lease_lost', lastHeartbeatMs).catch((err: unknown) => failures.push(err));
+    for (const region of await this.store.servedRegions()) {
+      const silent = await this.store.silentSince(region, this.now() - this.options.leaseTtlMs);
+      for (const { addr, lastHeartbeatMs } of silent) {
+        await this.moveServer(region, addr, 'lease_lost', lastHeartbeatMs).catch((err: unknown) => failures.push(err));
+      }
+    }
     if (failures.length > 0) throw failures.find(isRedisUnavailable) ?? failures[0];
   }
 
@@ -68,16 +72,16 @@ export class FailoverLoop {
    * A player's report that their room's server is unreachable (a hint: see report-unreachable.lua).
    * Returns true when the server is given up on, so the room has moved or is about to.
    */
-  async report(playerId: string, roomId: string): Promise<{ current: boolean; serverReplaced: boolean }> {
+  async report(playerId: string, region: string, roomId: string): Promise<{ current: boolean; serverReplaced: boolean }> {
     const { reportTtlMs, leaseTtlMs } = this.options;
     // In the quiet period every heartbeat may be late for want of a Matcher or Redis: no server is given up on.
     const lateAfterMs = this.now() < this.quietUntilMs ? Number.MAX_SAFE_INTEGER : this.options.lateAfterMs;
     const nowMs = this.now();
-    const verdict = await this.store.reportUnreachable(playerId, roomId, nowMs, { lateAfterMs, reportTtlMs, leaseTtlMs });
+    const verdict = await this.store.reportUnreachable(playerId, region, roomId, nowMs, { lateAfterMs, reportTtlMs, leaseTtlMs });
     if (verdict.kind === 'revoked') {
       const fields = { addr: verdict.addr, room_id: roomId, since_heartbeat_ms: verdict.sinceHeartbeatMs };
       this.log.warn(fields, 'room server reported unreachable by its players and late: lease revoked');
-      await this.moveServer(verdict.addr, 'reported', nowMs - verdict.sinceHeartbeatMs);
+      await this.moveServer(region, verdict.addr, 'reported', nowMs - verdict.sinceHeartbeatMs);
     }
     return { current: verdict.kind !== 'not_current', serverReplaced: verdict.kind === 'revoked' || verdict.kind === 'already_gone' };
   }
@@ -86,10 +90,10 @@ export class FailoverLoop {
    * Moves a server's rooms until none is left that can move now (rooms waiting for capacity stay
    * listed for the next sweep). `sinceMs` is when the server was last known alive, for the delay metric.
    */
-  async moveServer(addr: string, cause: MoveCause, sinceMs: number, handOverServerId = ''): Promise<MoveTotals> {
+  async moveServer(region: string, addr: string, cause: MoveCause, sinceMs: number, handOverServerId = ''): Promise<MoveTotals> {
     const totals: MoveTotals = { gone: false, moved: [], ended: 0, waiting: 0 };
     for (;;) {
-      const report = await this.store.moveRooms(addr, this.now(), handOverServerId);
+      const report = await this.store.moveRooms(region, addr, this.now(), handOverServerId);
       totals.gone = report.gone;
       totals.moved.push(...report.moved);
       totals.ended += report.ended;
@@ -99,7 +103,7 @@ export class FailoverLoop {
     }
     this.metrics.record(cause, totals.moved.length, totals.ended, this.now() - sinceMs);
     if (totals.moved.length + totals.ended + totals.waiting > 0) {
-      const fields = { addr, cause, rooms_moved: totals.moved.length, rooms_ended: totals.ended, rooms_waiting: totals.waiting };
+      const fields = { addr, region, cause, rooms_moved: totals.moved.length, rooms_ended: totals.ended, rooms_waiting: totals.waiting };
       this.log.warn(fields, totals.waiting > 0 ? 'room server lost: rooms moved, some wait for capacity' : 'room server lost: rooms moved');
       for (const room of totals.moved) this.log.info({ room_id: room.roomId, from: addr, to: room.addr, cause }, 'room moved');
     }

@@ -1,8 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../shared/redis/client.js';
 import { EndReason, endReasonToJSON } from '../gen/mini/room/v1/registry.js';
 import type { Keys } from '../shared/redis/keys.js';
 import { runScript } from '../shared/redis/scripts.js';
-import { defaultRegion } from '../shared/region.js';
 
 /** What one move-rooms call did for a server. */
 export interface MoveReport {
@@ -42,14 +41,22 @@ export interface FailoverLimits {
 /** Finding lost room servers and moving their rooms, each step one Lua script. */
 export class FailoverStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: Keys,
     private readonly limits: FailoverLimits,
   ) {}
 
-  /** Servers whose last heartbeat is older than the cut-off (their lease may have lapsed), with that heartbeat. */
-  async silentSince(cutoffMs: number): Promise<{ addr: string; lastHeartbeatMs: number }[]> {
-    const flat = await this.redis.zrangebyscore(this.keys.roomServersSeen(), '-inf', cutoffMs, 'WITHSCORES');
+  /** Every region a room server ever registered in: where the sweep looks. */
+  async servedRegions(): Promise<string[]> {
+    return this.redis.smembers(this.keys.servedRegions());
+  }
+
+  /**
+   * The region's servers whose last heartbeat is older than the cut-off (their lease may have lapsed),
+   * with that heartbeat.
+   */
+  async silentSince(region: string, cutoffMs: number): Promise<{ addr: string; lastHeartbeatMs: number }[]> {
+    const flat = await this.redis.zrangebyscore(this.keys.region(region).roomServersSeen(), '-inf', cutoffMs, 'WITHSCORES');
     const silent: { addr: string; lastHeartbeatMs: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) silent.push({ addr: flat[i]!, lastHeartbeatMs: Number(flat[i + 1]) });
     return silent;
@@ -59,28 +66,26 @@ export class FailoverStore {
    * Moves (up to a call's limit) the rooms of a server whose lease is gone, or of a draining server
    * handing over (`handOverServerId`); see move-rooms.lua.
    */
-  async moveRooms(addr: string, nowMs: number, handOverServerId = ''): Promise<MoveReport> {
-    const k = this.keys;
+  async moveRooms(region: string, addr: string, nowMs: number, handOverServerId = ''): Promise<MoveReport> {
+    const r = this.keys.region(region);
     const { limits } = this;
-    // Rooms move only within the server's region; the script checks the region again.
-    const region = (await this.redis.hget(k.roomServerRegions(), addr)) ?? defaultRegion;
+    // Rooms move only within the server's region.
     const reply = (await runScript(
       this.redis,
       'move-rooms',
-      [k.roomServerRooms(addr), k.roomServerLoad(region), k.roomServersSeen(), k.roomResults(), k.roomServer(addr), k.roomServerRegions()],
+      [r.roomServerRooms(addr), r.roomServerLoad(), r.roomServersSeen(), r.roomResults(), r.roomServer(addr)],
       [
-        k.prefix,
+        r.prefix,
         addr,
         handOverServerId,
         nowMs,
         limits.roomMapSec,
         limits.outcomeSec,
-        k.ticketEvents(),
+        this.keys.ticketEvents(),
         limits.endedRoomSec,
         limits.maxWaitMs,
         limits.roomsPerCall,
         endReasonToJSON(EndReason.END_REASON_SERVER_LOST),
-        region,
       ],
     )) as (number | string)[];
     const moved: MoveReport['moved'] = [];
@@ -89,21 +94,23 @@ export class FailoverStore {
     return { gone: gone === 1, moved, ended: ended ?? 0, waiting: waiting ?? 0, remaining: remaining ?? 0 };
   }
 
-  /** Records a player's report that their room's server is unreachable; see report-unreachable.lua. */
+  /**
+   * Records a player's report that their room's server is unreachable, in the player's region (a
+   * room is in the region its players queued in); see report-unreachable.lua.
+   */
   async reportUnreachable(
     playerId: string,
+    region: string,
     roomId: string,
     nowMs: number,
     limits: { lateAfterMs: number; reportTtlMs: number; leaseTtlMs: number },
   ): Promise<UnreachableVerdict> {
-    const k = this.keys;
-    // A room never changes region (absent: a room from before regions).
-    const region = (await this.redis.hget(k.roomInfo(roomId), 'region')) ?? defaultRegion;
+    const r = this.keys.region(region);
     const [code, addr, sinceHeartbeatMs] = (await runScript(
       this.redis,
       'report-unreachable',
-      [k.roomMap(playerId), k.roomInfo(roomId), k.roomUnreachable(roomId), k.roomServerLoad(region)],
-      [k.prefix, playerId, roomId, nowMs, limits.lateAfterMs, limits.reportTtlMs, limits.leaseTtlMs],
+      [r.roomMap(playerId), r.roomInfo(roomId), r.roomUnreachable(roomId), r.roomServerLoad()],
+      [r.prefix, playerId, roomId, nowMs, limits.lateAfterMs, limits.reportTtlMs, limits.leaseTtlMs],
     )) as [number, string, number];
     return { kind: verdictOfCode[code] ?? 'not_current', addr, sinceHeartbeatMs: Number(sinceHeartbeatMs) };
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../shared/redis/client.js';
 import type { Keys } from '../shared/redis/keys.js';
 import { runScript } from '../shared/redis/scripts.js';
 import type { QueuedPlayer } from './matching.js';
@@ -41,7 +41,7 @@ export interface ActiveRegion {
  */
 export class MatchStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: Keys,
     private readonly ttl: { roomMapSec: number; outcomeSec: number },
     /** Whether claims return each player's enqueue traceparent (when this process traces). */
@@ -65,8 +65,8 @@ export class MatchStore {
   async readQueue(region: string): Promise<QueuedPlayer[]> {
     const replies = await this.redis
       .multi()
-      .zrange(this.keys.queue(region), 0, -1, 'WITHSCORES')
-      .zrange(this.keys.waiting(region), 0, -1, 'WITHSCORES')
+      .zrange(this.keys.region(region).queue(), 0, -1, 'WITHSCORES')
+      .zrange(this.keys.region(region).waiting(), 0, -1, 'WITHSCORES')
       .exec();
     const byMmr = (replies?.[0]?.[1] ?? []) as string[];
     const byTime = (replies?.[1]?.[1] ?? []) as string[];
@@ -80,26 +80,19 @@ export class MatchStore {
     return players;
   }
 
-  /** Number of players in each region's queue (one pipeline). */
+  /** Number of players in each region's queue (each region's in its own slot: one command each, auto-pipelined). */
   async sizes(regions: readonly string[]): Promise<number[]> {
-    if (regions.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const region of regions) pipeline.zcard(this.keys.queue(region));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, size]) => {
-      if (err) throw err;
-      return Number(size);
-    });
+    return Promise.all(regions.map((region) => this.redis.zcard(this.keys.region(region).queue())));
   }
 
   /** Claims proposed rooms of one region, on that region's servers, in one atomic script call. */
   async claim(region: string, rooms: readonly ProposedRoom[], nowMs: number): Promise<ClaimOutcome> {
-    const k = this.keys;
-    const args: (string | number)[] = [k.prefix, nowMs, this.ttl.roomMapSec, k.ticketEvents(), this.readEnqueueTraces ? '1' : '0', region];
+    const r = this.keys.region(region);
+    const args: (string | number)[] = [r.prefix, nowMs, this.ttl.roomMapSec, this.keys.ticketEvents(), this.readEnqueueTraces ? '1' : '0', region];
     for (const { roomId, left, right } of rooms) {
       args.push(roomId, left.playerId, right.playerId, left.enqueuedAtMs, right.enqueuedAtMs);
     }
-    const reply = (await runScript(this.redis, 'claim-pairs', [k.queue(region), k.waiting(region), k.roomServerLoad(region)], args)) as (
+    const reply = (await runScript(this.redis, 'claim-pairs', [r.queue(), r.waiting(), r.roomServerLoad()], args)) as (
       | string
       | number
     )[];
@@ -114,12 +107,12 @@ export class MatchStore {
 
   /** Times out up to `limit` players of the region enqueued at or before the cut-off; returns how many. */
   async expireWaiting(region: string, cutoffMs: number, nowMs: number, limit: number): Promise<number> {
-    const k = this.keys;
+    const r = this.keys.region(region);
     const expired = await runScript(
       this.redis,
       'expire-waiting',
-      [k.queue(region), k.waiting(region)],
-      [k.prefix, cutoffMs, nowMs, this.ttl.outcomeSec, k.ticketEvents(), limit],
+      [r.queue(), r.waiting()],
+      [r.prefix, cutoffMs, nowMs, this.ttl.outcomeSec, this.keys.ticketEvents(), limit],
     );
     return Number(expired);
   }

@@ -94,7 +94,8 @@ export function matcherService(deps: MatcherDeps): GrpcService {
     reportRoomUnreachable: unary(log, 'ReportRoomUnreachable', async (request, ctx) => {
       const playerId = await player(ctx);
       if (!roomIdPattern.test(request.roomId)) throw new AppError('invalid_argument', 'room_id is missing or malformed');
-      const { current, serverReplaced } = await failover.report(playerId, request.roomId);
+      const { region } = await tickets.playerRegion(playerId);
+      const { current, serverReplaced } = region === null ? { current: false, serverReplaced: false } : await failover.report(playerId, region, request.roomId);
       if (!current) throw new AppError('failed_precondition', 'room_id is not your current room: get the assignment again');
       log.info({ player_id: playerId, room_id: request.roomId, server_replaced: serverReplaced }, 'room server reported unreachable');
       return { serverReplaced };

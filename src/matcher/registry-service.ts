@@ -30,7 +30,8 @@ export interface RegistryDeps {
 }
 
 const addrPattern = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
-const idPattern = /^[A-Za-z0-9-]{1,64}$/;
+/** A server id (`<region>.<uuid>`, up to 32 + 1 + 36) or a room id (a uuid). */
+const idPattern = /^[A-Za-z0-9.-]{1,80}$/;
 
 /** The RoomRegistry RPCs, hosted by the Matcher; only callers holding the registry key get in. */
 export function registryService(deps: RegistryDeps): GrpcService {
@@ -79,10 +80,10 @@ export function registryService(deps: RegistryDeps): GrpcService {
       authorize(ctx);
       validateId(request.serverId, 'server_id');
       const startedMs = now();
-      const addr = await store.deregister(request.serverId);
-      log.info({ server_id: request.serverId, addr, hand_over: request.handOver }, 'room server draining');
+      const { addr, region } = await store.deregister(request.serverId);
+      log.info({ server_id: request.serverId, addr, region, hand_over: request.handOver }, 'room server draining');
       if (!request.handOver) return { roomsMoved: 0, roomsEnded: 0, roomsWaiting: 0 };
-      const moved = await deps.failover.moveServer(addr, 'drain', startedMs, request.serverId);
+      const moved = await deps.failover.moveServer(region, addr, 'drain', startedMs, request.serverId);
       return { roomsMoved: moved.moved.length, roomsEnded: moved.ended, roomsWaiting: moved.waiting };
     }),
 

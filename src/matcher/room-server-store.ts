@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../shared/redis/client.js';
 import { AppError } from '../shared/errors.js';
-import type { Keys } from '../shared/redis/keys.js';
+import type { Keys, RegionKeys } from '../shared/redis/keys.js';
 import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { runScript } from '../shared/redis/scripts.js';
-import { defaultRegion } from '../shared/region.js';
+import { isRegionName } from '../shared/region.js';
 
 export interface LoadReport {
   activeRooms: number;
@@ -20,10 +20,24 @@ export interface RoomEnd {
   ticks: number;
 }
 
-/** Room servers' leases, load and rooms in Redis; each operation is one Lua script. */
+/**
+ * A server id names its region (`<region>.<uuid>`), because every key of a room server is in its
+ * region's slot: a heartbeat or a result finds the lease from the id alone.
+ */
+function newServerId(region: string): string {
+  return `${region}.${randomUUID()}`;
+}
+
+/** The region a server id names; undefined for an id this Matcher never issued. */
+function regionOfServerId(serverId: string): string | undefined {
+  const region = serverId.slice(0, serverId.indexOf('.'));
+  return isRegionName(region) ? region : undefined;
+}
+
+/** Room servers' leases, load and rooms in Redis, in their region's slot; each operation is one Lua script. */
 export class RoomServerStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: Keys,
     /** Registrations, drains and results are on replicas before the room server hears of them. */
     private readonly acks: ReplicaAcks,
@@ -32,65 +46,46 @@ export class RoomServerStore {
 
   /**
    * Starts a new lease for the address in the region; returns its id and the rooms already assigned
-   * there. An address that was in another region leaves that region's load set.
+   * there. An address that was in another region ends its lease there (that region's failover sweep
+   * moves the rooms it had there).
    */
   async register(addr: string, capacity: number, region: string, nowMs: number): Promise<{ serverId: string; assignedRooms: number }> {
     const k = this.keys;
-    const serverId = randomUUID();
-    // The script checks the previous region again: a concurrent registration of the address changes it.
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const previous = (await this.redis.hget(k.roomServerRegions(), addr)) ?? '';
-      const assigned = Number(
-        await runScript(
-          this.redis,
-          'register-server',
-          [
-            k.roomServer(addr),
-            k.roomServerLease(serverId),
-            k.roomServerLoad(region),
-            k.roomServerRooms(addr),
-            k.roomServersSeen(),
-            k.roomServerRegions(),
-            k.servedRegions(),
-            k.roomServerLoad(previous === '' ? region : previous),
-          ],
-          [k.prefix, addr, serverId, capacity, nowMs, this.ttl.leaseMs, region, previous],
-        ),
-      );
-      if (assigned >= 0) {
-        await this.acks.confirm();
-        return { serverId, assignedRooms: assigned };
-      }
+    const r = k.region(region);
+    const serverId = newServerId(region);
+    // Each step in its own slot, in an order a failure between them leaves harmless: the region is
+    // listed (for the sweep) before it has a server, an old region's lease ends before the new one starts.
+    await this.redis.sadd(k.servedRegions(), region);
+    const previous = await this.redis.hget(k.roomServerRegions(), addr);
+    if (previous !== null && previous !== region) {
+      const old = k.region(previous);
+      await runScript(this.redis, 'retire-server', [old.roomServer(addr), old.roomServerLoad()], [old.prefix, addr]);
     }
-    throw new AppError('unavailable', 'the address is being registered concurrently: try again');
+    await this.redis.hset(k.roomServerRegions(), addr, region);
+    const assigned = Number(
+      await runScript(
+        this.redis,
+        'register-server',
+        [r.roomServer(addr), r.roomServerLease(serverId), r.roomServerLoad(), r.roomServerRooms(addr), r.roomServersSeen()],
+        [r.prefix, addr, serverId, capacity, nowMs, this.ttl.leaseMs, region],
+      ),
+    );
+    await this.acks.confirm();
+    return { serverId, assignedRooms: assigned };
   }
 
   /** Renews the lease and records load; returns the rooms assigned to the server. */
   async heartbeat(serverId: string, load: LoadReport, nowMs: number): Promise<number> {
-    const k = this.keys;
-    const lease = await this.leaseRegion(serverId);
-    const assigned = lease
-      ? Number(
-          await runScript(
-            this.redis,
-            'heartbeat-server',
-            [k.roomServerLease(serverId), k.roomServerLoad(lease.region), k.roomServersSeen(), k.roomServerRegions()],
-            [
-              k.prefix,
-              serverId,
-              load.activeRooms,
-              load.players,
-              load.tickRate,
-              load.tickDurationP99Ms,
-              nowMs,
-              this.ttl.leaseMs,
-              this.ttl.roomMapSec,
-              lease.region,
-            ],
-          ),
-        )
-      : -1;
-    if (assigned < 0) throw new AppError('not_found', 'unknown or expired server lease: register again');
+    const r = this.leaseRegion(serverId);
+    const assigned = Number(
+      await runScript(
+        this.redis,
+        'heartbeat-server',
+        [r.roomServerLease(serverId), r.roomServerLoad(), r.roomServersSeen()],
+        [r.prefix, serverId, load.activeRooms, load.players, load.tickRate, load.tickDurationP99Ms, nowMs, this.ttl.leaseMs, this.ttl.roomMapSec],
+      ),
+    );
+    if (assigned < 0) throw unknownLease();
     return assigned;
   }
 
@@ -101,8 +96,9 @@ export class RoomServerStore {
   async countLive(regions: readonly string[]): Promise<number[]> {
     return Promise.all(
       regions.map(async (region) => {
-        const addrs = await this.redis.zrange(this.keys.roomServerLoad(region), 0, -1);
-        const statuses = await Promise.all(addrs.map((addr) => this.redis.hget(this.keys.roomServer(addr), 'status')));
+        const r = this.keys.region(region);
+        const addrs = await this.redis.zrange(r.roomServerLoad(), 0, -1);
+        const statuses = await Promise.all(addrs.map((addr) => this.redis.hget(r.roomServer(addr), 'status')));
         return statuses.filter((status) => status === 'live').length;
       }),
     );
@@ -113,49 +109,32 @@ export class RoomServerStore {
     return (await this.redis.smembers(this.keys.servedRegions())).sort();
   }
 
-  /** Takes the server out of the live set (its lease stays until it stops heartbeating); returns its address. */
-  async deregister(serverId: string): Promise<string> {
-    const k = this.keys;
-    const lease = await this.leaseRegion(serverId);
-    const drained = lease
-      ? await runScript(
-          this.redis,
-          'deregister-server',
-          [k.roomServerLease(serverId), k.roomServerLoad(lease.region), k.roomServerRegions()],
-          [k.prefix, serverId, lease.region],
-        )
-      : -1;
+  /** Takes the server out of the live set (its lease stays until it stops heartbeating); returns its address and region. */
+  async deregister(serverId: string): Promise<{ addr: string; region: string }> {
+    const region = regionOfServerId(serverId);
+    if (region === undefined) throw unknownLease();
+    const r = this.keys.region(region);
+    const drained = await runScript(this.redis, 'deregister-server', [r.roomServerLease(serverId), r.roomServerLoad()], [r.prefix, serverId]);
     await this.acks.confirm();
-    if (typeof drained !== 'string') throw new AppError('not_found', 'unknown or expired server lease');
-    return drained;
-  }
-
-  /** The address and region of a lease; undefined when the lease is unknown. */
-  private async leaseRegion(serverId: string): Promise<{ addr: string; region: string } | undefined> {
-    const k = this.keys;
-    const reply = (await runScript(this.redis, 'lease-region', [k.roomServerLease(serverId), k.roomServerRegions()], [])) as
-      | [string, string]
-      | null;
-    if (!reply) return undefined;
-    return { addr: reply[0], region: reply[1] === '' ? defaultRegion : reply[1] };
+    if (typeof drained !== 'string') throw unknownLease();
+    return { addr: drained, region };
   }
 
   /** Records a finished game and frees its room; says whether it ended now, had already, or is unknown. */
   async endRoom(serverId: string, roomId: string, end: RoomEnd, nowMs: number): Promise<'ended' | 'already_ended' | 'unknown_room'> {
-    const k = this.keys;
-    // A room never changes region (absent: a room from before regions).
-    const region = (await this.redis.hget(k.roomInfo(roomId), 'region')) ?? defaultRegion;
+    // A room is in its server's region and never changes region.
+    const r = this.leaseRegion(serverId);
     const code = Number(
       await runScript(
         this.redis,
         'end-room',
-        [k.roomInfo(roomId), k.roomServerLease(serverId), k.roomServerLoad(region), k.roomResults()],
+        [r.roomInfo(roomId), r.roomServerLease(serverId), r.roomServerLoad(), r.roomResults()],
         [
-          k.prefix,
+          r.prefix,
           roomId,
           nowMs,
           this.ttl.outcomeSec,
-          k.ticketEvents(),
+          this.keys.ticketEvents(),
           end.reason,
           end.winnerId,
           JSON.stringify(end.scores),
@@ -165,10 +144,21 @@ export class RoomServerStore {
       ),
     );
     await this.acks.confirm();
-    if (code === -1) throw new AppError('not_found', 'unknown or expired server lease: register again');
+    if (code === -1) throw unknownLease();
     if (code === -3) throw new AppError('permission_denied', 'room belongs to another server');
     // Unknown is not an error: a retried report may arrive after the ended room's record expired.
     if (code === -2) return 'unknown_room';
     return code === 1 ? 'ended' : 'already_ended';
   }
+
+  /** The keys of the region a lease is in; NOT_FOUND for an id this Matcher never issued. */
+  private leaseRegion(serverId: string): RegionKeys {
+    const region = regionOfServerId(serverId);
+    if (region === undefined) throw unknownLease();
+    return this.keys.region(region);
+  }
+}
+
+function unknownLease(): AppError {
+  return new AppError('not_found', 'unknown or expired server lease: register again');
 }

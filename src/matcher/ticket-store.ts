@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../shared/redis/client.js';
 import type { Keys } from '../shared/redis/keys.js';
 import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { AppError } from '../shared/errors.js';
@@ -27,10 +27,34 @@ export interface TicketView {
 /** How a ticket can end, as stored in match:outcome:<player>. */
 const outcomeStates: ReadonlySet<string> = new Set(['timed_out', 'dequeued', 'ended']);
 
-/** One player's place in matchmaking: enqueue, dequeue and read, each one atomic Redis step. */
+/**
+ * How long a player's region pointer lasts without an enqueue: far longer than a ticket and a game,
+ * so that it never lapses while the player is queued or playing (it would lose the region to retire).
+ */
+const playerRegionTtlSec = 7 * 86_400;
+/** Rounds of read pointer → act: each lost round means a concurrent enqueue of the same player. */
+const maxRegionRounds = 4;
+
+/** The region a player's latest ticket was put in, and the generation of that choice. */
+interface PlayerRegion {
+  region: string | null;
+  gen: number;
+}
+
+/**
+ * One player's place in matchmaking: enqueue, dequeue and read. A ticket lives in its region's slot
+ * (queue, ticket, assignment and outcome together), and the player's slot holds which region that is
+ * (`player:{<p>}:region`, with a generation). A read follows the pointer. An enqueue in another region
+ * first retires the old one (retire-region: only when the player is neither queued nor assigned there,
+ * and from then on no enqueue of the old generation lands there), then moves the pointer
+ * (compare-and-set), then queues with the new generation; an enqueue that meets a fence reads the
+ * pointer again. So however enqueues of one player race, the player is queued in one region at most,
+ * and a failure between steps leaves nothing half done that matters: a retired region with the pointer
+ * unmoved is retired again, a moved pointer with no ticket is a player not queued.
+ */
 export class TicketStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: Keys,
     /** Enqueue and dequeue are on replicas before the caller hears of them. */
     private readonly acks: ReplicaAcks,
@@ -38,8 +62,8 @@ export class TicketStore {
   ) {}
 
   /**
-   * Queues the player in the region unless already queued (in any region) or assigned; `created` says
-   * whether anything changed.
+   * Queues the player in the region unless already queued or assigned (in this region or the one the
+   * player is in: a repeat in another region keeps the first); `created` says whether anything changed.
    */
   async enqueue(
     playerId: string,
@@ -49,43 +73,65 @@ export class TicketStore {
     traceParent = '',
   ): Promise<{ state: 'queued' | 'assigned'; created: boolean }> {
     const k = this.keys;
-    // The region is listed for the match loop before the player is queued (same connection, sent in
-    // order, one round trip): a queued player's region is always in the active set.
-    const listed = this.redis.zadd(k.activeRegions(), nowMs, region);
-    const enqueued = runScript(
-      this.redis,
-      'enqueue',
-      [k.queue(region), k.waiting(region), k.outcome(playerId), k.roomMap(playerId), k.enqueueTrace(playerId), k.ticket(playerId)],
-      [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec, region],
-    );
-    const [, reply] = await Promise.all([listed, enqueued]);
-    const [state, created] = reply as ['queued' | 'assigned', number];
-    await this.acks.confirm();
-    return { state, created: created === 1 };
+    const r = k.region(region);
+    for (let round = 0; round < maxRegionRounds; round += 1) {
+      const pointer = await this.playerRegion(playerId);
+      let gen = pointer.gen;
+      if (pointer.region !== region) {
+        if (pointer.region !== null) {
+          const old = k.region(pointer.region);
+          const standing = (await runScript(this.redis, 'retire-region', [old.ticket(playerId), old.roomMap(playerId), old.ticketFence(playerId)], [gen, this.outcomeTtlSec])) as
+            | 'queued'
+            | 'assigned'
+            | 'retired';
+          if (standing !== 'retired') {
+            await this.acks.confirm();
+            return { state: standing, created: false };
+          }
+        }
+        gen = Number(await runScript(this.redis, 'set-player-region', [k.playerRegion(playerId)], [gen, region, playerRegionTtlSec]));
+        if (gen < 0) continue;
+      }
+      // The region is listed for the match loop before the player is queued (awaited: on a cluster the
+      // two are on different nodes, with no order between them), so a queued player's region is always
+      // in the active set.
+      await this.redis.zadd(k.activeRegions(), nowMs, region);
+      const [, reply] = await Promise.all([
+        this.redis.expire(k.playerRegion(playerId), playerRegionTtlSec),
+        runScript(
+          this.redis,
+          'enqueue',
+          [r.queue(), r.waiting(), r.outcome(playerId), r.roomMap(playerId), r.enqueueTrace(playerId), r.ticket(playerId), r.ticketFence(playerId)],
+          [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec, gen],
+        ),
+      ]);
+      const [state, created] = reply as ['queued' | 'assigned' | 'fenced', number];
+      if (state === 'fenced') continue;
+      await this.acks.confirm();
+      return { state, created: created === 1 };
+    }
+    throw new AppError('unavailable', 'the player is being queued in another region at the same time: try again');
   }
 
   /** Takes the player out of their region's queue; false when the player was not queued. */
   async dequeue(playerId: string, nowMs: number): Promise<boolean> {
-    const k = this.keys;
-    // The ticket names the region; the script checks it again (the player may have been matched and
-    // queued elsewhere between the two steps: then read it again).
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      const region = await this.redis.hget(k.ticket(playerId), 'region');
-      if (region === null) return false;
-      const removed = Number(
-        await runScript(
-          this.redis,
-          'dequeue',
-          [k.queue(region), k.waiting(region), k.outcome(playerId), k.ticket(playerId)],
-          [playerId, nowMs, this.outcomeTtlSec, k.ticketEvents(), region],
-        ),
-      );
-      if (removed >= 0) {
-        await this.acks.confirm();
-        return removed === 1;
-      }
-    }
-    throw new AppError('unavailable', 'the ticket kept changing region: try again');
+    const { region } = await this.playerRegion(playerId);
+    if (region === null) return false;
+    const r = this.keys.region(region);
+    const removed = await runScript(
+      this.redis,
+      'dequeue',
+      [r.queue(), r.waiting(), r.outcome(playerId), r.ticket(playerId)],
+      [playerId, nowMs, this.outcomeTtlSec, this.keys.ticketEvents()],
+    );
+    await this.acks.confirm();
+    return Number(removed) === 1;
+  }
+
+  /** The region the player's latest ticket was put in (null: never queued), with its generation. */
+  async playerRegion(playerId: string): Promise<PlayerRegion> {
+    const [region, gen] = await this.redis.hmget(this.keys.playerRegion(playerId), 'region', 'gen');
+    return { region: region ?? null, gen: Number(gen ?? 0) };
   }
 
   /**
@@ -97,13 +143,15 @@ export class TicketStore {
   }
 
   /**
-   * Where the player stands, read in one atomic step (read-ticket.lua, which Redis runs even while it
-   * refuses writes): assigned (room_map), else queued (queue entry), else how the last ticket ended
-   * (outcome), else not queued.
+   * Where the player stands, read in the player's region in one atomic step (read-ticket.lua, which
+   * Redis runs even while it refuses writes): assigned (room_map), else queued (ticket), else how the
+   * last ticket ended (outcome), else not queued.
    */
   async read(playerId: string): Promise<TicketView> {
-    const k = this.keys;
-    const [mapFields, enqueuedAt, outcomeFields] = (await runScript(this.redis, 'read-ticket', [k.roomMap(playerId), k.ticket(playerId), k.outcome(playerId)], [])) as [
+    const { region } = await this.playerRegion(playerId);
+    if (region === null) return { state: 'not_queued', changedAtMs: 0 };
+    const r = this.keys.region(region);
+    const [mapFields, enqueuedAt, outcomeFields] = (await runScript(this.redis, 'read-ticket', [r.roomMap(playerId), r.ticket(playerId), r.outcome(playerId)], [])) as [
       string[],
       string | null,
       string[],

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../shared/redis/client.js';
 import type { Logger } from 'pino';
 import { AppError } from '../shared/errors.js';
 import { closeRedis } from '../shared/redis/client.js';
@@ -17,7 +17,7 @@ export class WatchHub {
   private closing = false;
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly subscriber: RedisConnection,
     private readonly channel: string,
     private readonly log: Logger,
     /** Most watches one player holds open; a new one past it ends the oldest (RESOURCE_EXHAUSTED). */

@@ -1,7 +1,8 @@
-import { ReplyError, type Redis } from 'ioredis';
+import { ReplyError } from 'ioredis';
+import type { RedisConnection } from '../shared/redis/client.js';
 import { isRedisUnavailable } from '../shared/redis/errors.js';
 import type { Logger } from 'pino';
-import type { Keys } from '../shared/redis/keys.js';
+import type { RegionKeys } from '../shared/redis/keys.js';
 import type { RoomInfoView } from './room-views.js';
 import { queueScript } from './scripts.js';
 import { encodeWorld } from './sim/checkpoint.js';
@@ -54,8 +55,8 @@ export class CheckpointWriter {
   private failing = false;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly redis: RedisConnection,
+    private readonly keys: RegionKeys,
     private readonly options: CheckpointOptions,
     private readonly stats: RoomServerStats,
     private readonly log: Logger,

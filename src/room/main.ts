@@ -43,7 +43,8 @@ runMain(async () => {
   const tickStats = new TickStats();
   const rules = roomRules(config);
   const roomKeys = deriveRoomKeys(config.roomSecret);
-  const keys = new Keys(config.redis.keyPrefix);
+  // Every key of this server's rooms is in its region's slot.
+  const keys = new Keys(config.redis.keyPrefix).region(config.region);
 
   // Datagrams that arrive before the handler exists are dropped like any unknown packet.
   let onDatagram: (bytes: Buffer, peer: Peer) => void = () => {};

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../shared/redis/client.js';
 import type { Logger } from 'pino';
 import { RoomPhase } from '../gen/mini/room/v1/world.js';
-import type { Keys } from '../shared/redis/keys.js';
+import type { RegionKeys } from '../shared/redis/keys.js';
 import { decodeWorld } from './sim/checkpoint.js';
 import type { World } from './sim/world.js';
 
@@ -31,8 +31,8 @@ export interface AssignedRoom {
 /** The room server's reads of Redis: checkpoints and the Matcher's room records. */
 export class RoomStore {
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: Keys,
+    private readonly redis: RedisConnection,
+    private readonly keys: RegionKeys,
     private readonly addr: string,
     private readonly log: Logger,
   ) {}

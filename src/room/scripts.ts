@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../shared/redis/client.js';
 import { defineScripts } from '../shared/redis/scripts.js';
 
 /** The room server's Lua scripts (files in ./scripts) and how many KEYS each takes. */
@@ -8,7 +8,7 @@ export const roomScripts = {
 } as const;
 
 /** Defines every room server script on a connection. */
-export function defineRoomScripts(redis: Redis): void {
+export function defineRoomScripts(redis: RedisConnection): void {
   defineScripts(redis, new URL('./scripts/', import.meta.url), roomScripts);
 }
 

@@ -9,6 +9,10 @@ import { startMatcher, type ServiceProcess } from '../support/service-process.js
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: '5000' };
 const leaseMs = Number(matcherEnv.ROOM_SERVER_LEASE_TTL_MS);
@@ -141,7 +145,7 @@ async function watchUntilAssigned(player: LibraryPlayer, seen: WatchAssignmentRe
 async function registration(redis: RedisServer, addr: string): Promise<{ serverId: string; heartbeatAtMs: number }> {
   const client = redis.client();
   try {
-    const [serverId, heartbeatAt] = await client.hmget(`room_server:${addr}`, 'server_id', 'heartbeat_at');
+    const [serverId, heartbeatAt] = await client.hmget(dk.roomServer(addr), 'server_id', 'heartbeat_at');
     return { serverId: serverId ?? '', heartbeatAtMs: Number(heartbeatAt) };
   } finally {
     client.disconnect();

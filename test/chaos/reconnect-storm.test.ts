@@ -8,6 +8,10 @@ import { startMatcher, type ServiceProcess } from '../support/service-process.js
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const rooms = 30;
 const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: '5000' };
@@ -86,6 +90,6 @@ describe('chaos: reconnect storm, every player of many rooms dropped at once (re
 });
 
 async function checkpoint(redis: Redis, roomId: string): Promise<WorldState | undefined> {
-  const bytes = await redis.getBuffer(`room:${roomId}:checkpoint`);
+  const bytes = await redis.getBuffer(dk.roomCheckpoint(roomId));
   return bytes ? WorldState.decode(bytes) : undefined;
 }

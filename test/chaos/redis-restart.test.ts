@@ -10,6 +10,10 @@ import { startMatcher, type ServiceProcess } from '../support/service-process.js
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 // Games must not end on their own during the test: an ended game deletes its room_map on purpose.
 const roomEnv = { ROOM_SCORE_LIMIT: '1000', ROOM_ABANDON_TIMEOUT_SEC: '300', ROOM_REGISTRY_RETRY_MS: '100' };
@@ -122,7 +126,7 @@ describe('chaos: Redis SIGKILLed and restarted (AOF) while players log in, queue
         expect(new Set(rooms).size, `player ${id} was told one room only`).to.equal(1);
         const { assignment } = await grpc.getAssignment({}, bearer(token));
         expect(assignment?.roomId, `GetAssignment of ${id}`).to.equal(rooms[0]);
-        expect(await check.hget(`room_map:${id}`, 'room_id'), `room_map of ${id}`).to.equal(rooms[0]);
+        expect(await check.hget(dk.roomMap(id), 'room_id'), `room_map of ${id}`).to.equal(rooms[0]);
       }
     } finally {
       check.disconnect();

@@ -11,6 +11,10 @@ import { startMatcher, type ServiceProcess } from '../support/service-process.js
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 // Games must not end on their own during the test: an ended game deletes its room_map on purpose.
 const roomEnv = { ROOM_SCORE_LIMIT: '1000', ROOM_ABANDON_TIMEOUT_SEC: '300', ROOM_REGISTRY_RETRY_MS: '100', ROOM_STATS_LOG_INTERVAL_MS: '100' };
@@ -115,9 +119,9 @@ describe('chaos: the Redis primary SIGKILLed during games and matchmaking (Senti
         expect(rooms.size, `player ${p.playerId} was told one room only`).to.equal(1);
         const { assignment } = await grpc.getAssignment({}, bearer(p.session!.token));
         expect(assignment?.roomId, `GetAssignment of ${p.playerId}`).to.equal([...rooms][0]);
-        expect(await check.hget(`room_map:${p.playerId}`, 'room_id'), `room_map of ${p.playerId} on the new primary`).to.equal([...rooms][0]);
+        expect(await check.hget(dk.roomMap(p.playerId!), 'room_id'), `room_map of ${p.playerId} on the new primary`).to.equal([...rooms][0]);
       }
-      expect(await check.zcard('match:{default}:queue'), 'nobody left waiting in the queue').to.equal(0);
+      expect(await check.zcard(dk.queue()), 'nobody left waiting in the queue').to.equal(0);
       // The new primary never had the scripts (replicas get their effects, not their source): each
       // connection sent them in full (EVAL) on first use there, and runs them by SHA after.
       const commands = await check.info('commandstats');

@@ -7,6 +7,10 @@ import { FailoverSystem, ownerOf, scrapeMetric, type Game } from '../support/fai
 import type { LibraryPlayer } from '../support/library-player.js';
 import type { ServiceProcess } from '../support/service-process.js';
 import { eventually } from '../support/wait.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 /** The checkpointed state of each game, read once its server can no longer write. */
 async function checkpoints(system: FailoverSystem, games: Game[]): Promise<Map<string, WorldState>> {
@@ -55,10 +59,10 @@ describe('chaos: a room server lost for good (SIGKILL, real processes)', functio
     await eventually('every game back in play on a survivor', () => games.every((g) => backInGame(g, victim)), 30000);
     for (const game of games) await continuedElsewhere(system, game, victim, saved.get(game.roomId)!);
     const survivors = system.rooms.filter((r) => r !== victim).map((r) => r.address);
-    const perSurvivor = await Promise.all(survivors.map((addr) => system.check.scard(`room_server:${addr}:rooms`)));
+    const perSurvivor = await Promise.all(survivors.map((addr) => system.check.scard(dk.roomServerRooms(addr))));
     expect(perSurvivor.reduce((a, b) => a + b, 0), 'every moved room and the survivors’ own').to.equal(22);
-    expect(await system.check.exists(`room_server:${victim.address}:rooms`)).to.equal(0);
-    expect(await system.check.zscore('room_servers:seen', victim.address), 'the lost server is forgotten').to.equal(null);
+    expect(await system.check.exists(dk.roomServerRooms(victim.address))).to.equal(0);
+    expect(await system.check.zscore(dk.roomServersSeen(), victim.address), 'the lost server is forgotten').to.equal(null);
     expect(await scrapeMetric(system.matcher, 'room_ended_unmovable_total', { cause: 'lease_lost' })).to.equal(0);
     const survivorRooms = system.rooms.filter((r) => r !== victim);
     const restores = await Promise.all(survivorRooms.map((r) => scrapeMetric(r, 'checkpoint_restore_duration_seconds_count')));
@@ -123,8 +127,8 @@ describe('chaos: a room server paused past its lease (SIGSTOP, SIGCONT; real pro
     expect((await fenced('checkpoint')) + (await fenced('info')), 'its writes to the moved rooms were fenced').to.be.greaterThan(0);
     expect(await scrapeMetric(victim, 'room_active_rooms'), 'it plays none of them').to.equal(0);
     await eventually('it registers again', () => victim.output.filter((l) => l.includes('registered with the matcher')).length >= 2, 15000);
-    await eventually('it is live again', async () => (await system.check.hget(`room_server:${victim.address}`, 'status')) === 'live');
-    expect(await system.check.scard(`room_server:${victim.address}:rooms`), 'as a fresh, empty server').to.equal(0);
+    await eventually('it is live again', async () => (await system.check.hget(dk.roomServer(victim.address), 'status')) === 'live');
+    expect(await system.check.scard(dk.roomServerRooms(victim.address)), 'as a fresh, empty server').to.equal(0);
 
     // The games go on on the survivor only: its checkpoints, newer than the pause, and the players' ticks advance.
     const ticksBefore = games.map((g) => g.players[0].lastTick!.tick);
@@ -161,14 +165,14 @@ describe('chaos: a lost room server’s game with no checkpoint left (real proce
     await eventually('the current status first', () => events.length > 0);
 
     await victim.kill();
-    await system.check.del(`room:${game!.roomId}:checkpoint`); // as if it had expired
+    await system.check.del(dk.roomCheckpoint(game!.roomId)); // as if it had expired
     const ended = await eventually('ENDED pushed', () => events.find((e) => e.status === TicketStatus.TICKET_STATUS_ENDED), 20000);
     expect(ended.assignment).to.equal(undefined);
     const requeued = await Promise.all(game!.players.map((p: LibraryPlayer) => system.grpc.enqueue({ mmr: 98_000 }, system.auth(p))));
     expect(requeued.map((r) => r.created), 'both queue again at once').to.deep.equal([true, true]);
-    expect(await system.check.hmget(`room:${game!.roomId}:info`, 'status', 'end_reason')).to.deep.equal(['ended', 'END_REASON_SERVER_LOST']);
+    expect(await system.check.hmget(dk.roomInfo(game!.roomId), 'status', 'end_reason')).to.deep.equal(['ended', 'END_REASON_SERVER_LOST']);
     expect(await scrapeMetric(system.matcher, 'room_ended_unmovable_total', { cause: 'lease_lost' })).to.equal(1);
-    const results = await system.check.xrange('room:results', '-', '+');
+    const results = await system.check.xrange(dk.roomResults(), '-', '+');
     expect(results.some(([, fields]) => fields.includes(game!.roomId) && fields.includes('END_REASON_SERVER_LOST'))).to.equal(true);
     // The library clients give up on the game: the Matcher has no assignment for them any more.
     await eventually('both clients told the game is over', () => game!.players.every((p) => p.overs.length > 0), 40000);

@@ -10,6 +10,10 @@ import { startService, type ServiceProcess } from '../support/service-process.js
 import { Stack } from '../support/stack.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const leaseMs = 2000;
 const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: String(leaseMs), ROOM_FAILOVER_INTERVAL_MS: '200' };
@@ -81,11 +85,11 @@ describe('chaos: a room server cut off by a real network partition (network name
     const check = redis.client();
     stack.add({ stop: () => check.disconnect() });
     const info = async (roomId: string) => {
-      const [addr, epoch, status] = await check.hmget(`room:${roomId}:info`, 'addr', 'epoch', 'status');
+      const [addr, epoch, status] = await check.hmget(dk.roomInfo(roomId), 'addr', 'epoch', 'status');
       return { addr, epoch: Number(epoch ?? 0), status };
     };
     const checkpoint = async (roomId: string) => {
-      const bytes = await check.getBuffer(`room:${roomId}:checkpoint`);
+      const bytes = await check.getBuffer(dk.roomCheckpoint(roomId));
       return bytes ? WorldState.decode(bytes) : undefined;
     };
     const cutOffMetric = async (name: string, labels?: Record<string, string>) => sampleValue(await scrapeMetrics(cutOff.metricsPort, link.nsIp), name, labels);
@@ -98,7 +102,7 @@ describe('chaos: a room server cut off by a real network partition (network name
     const survivor = stack.add(await startRoomServer(redis.url, matcherAddr, roomEnv, 0, ['--max-rooms', '10']));
     const [cutOffOwner, survivorOwner] = [ownerOf(cutOff), ownerOf(survivor)];
     const firstLease = leaseOf(cutOff);
-    expect(await check.hget(`room_server:${cutOffAddr}`, 'server_id')).to.equal(firstLease);
+    expect(await check.hget(dk.roomServer(cutOffAddr), 'server_id')).to.equal(firstLease);
     expect(await cutOffMetric('room_moved_away_total')).to.equal(0);
 
     link.cut();
@@ -116,7 +120,7 @@ describe('chaos: a room server cut off by a real network partition (network name
       await eventually(`room ${game.roomId} moved`, async () => (await info(game.roomId)).addr === survivor.address, leaseMs + 8000);
       expect((await info(game.roomId)).epoch, 'placement epoch').to.equal(1);
       for (const p of game.players) {
-        const [addr, epoch] = await check.hmget(`room_map:${p.lib.playerId}`, 'addr', 'epoch');
+        const [addr, epoch] = await check.hmget(dk.roomMap(p.lib.playerId!), 'addr', 'epoch');
         expect({ addr, epoch }).to.deep.equal({ addr: survivor.address, epoch: '1' });
       }
     }
@@ -152,12 +156,12 @@ describe('chaos: a room server cut off by a real network partition (network name
     expect(await cutOffMetric('room_games_ended_total'), 'it ended none of the games').to.equal(0);
     // Registered again under a new lease: the one in Redis is the one it was given (not the first).
     await eventually('the cut-off server registered again', () => registrations(cutOff) >= 2, 15000);
-    const lease = await check.hget(`room_server:${cutOffAddr}`, 'server_id');
+    const lease = await check.hget(dk.roomServer(cutOffAddr), 'server_id');
     expect(lease).to.equal(leaseOf(cutOff)).and.not.equal(firstLease);
     expect(registrations(cutOff)).to.equal(2);
-    expect(await check.hget(`room_server:${cutOffAddr}`, 'status')).to.equal('live');
-    expect(await check.scard(`room_server:${cutOffAddr}:rooms`), 'rooms assigned to it').to.equal(0);
-    expect(await check.scard(`room_server:${survivor.address}:rooms`)).to.equal(gameCount);
+    expect(await check.hget(dk.roomServer(cutOffAddr), 'status')).to.equal('live');
+    expect(await check.scard(dk.roomServerRooms(cutOffAddr)), 'rooms assigned to it').to.equal(0);
+    expect(await check.scard(dk.roomServerRooms(survivor.address))).to.equal(gameCount);
 
     // Nobody plays a game in two places: every game goes on on the survivor alone, its checkpoints the survivor's.
     await eventually('a second of play after the heal', () => games.every((g, i) => g.players[0]!.lib.lastTick!.tick > ticksAtHeal[i]! + 60), 10000);

@@ -11,6 +11,10 @@ import { Stack } from '../support/stack.js';
 import { UdpPlayer, policies } from '../support/udp-player.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const leaseMs = 2000;
 const matcherEnv = { ROOM_SERVER_HEARTBEAT_INTERVAL_MS: '200', ROOM_SERVER_LEASE_TTL_MS: String(leaseMs) };
@@ -72,7 +76,7 @@ describe('chaos: a room server SIGKILLed (real processes)', function () {
 
     await victim.kill();
     const killedAt = performance.now();
-    await eventually('the victim out of the live set', async () => (await check.exists(`room_server:${victim.address}`)) === 0, leaseMs + 5000);
+    await eventually('the victim out of the live set', async () => (await check.exists(dk.roomServer(victim.address))) === 0, leaseMs + 5000);
     expect(performance.now() - killedAt, 'ms from the kill to leaving the live set').to.be.at.most(leaseMs + expirySlackMs);
 
     // The victim's room (nobody had joined it) moves to the survivor, which is then full; its players join there.
@@ -90,9 +94,9 @@ describe('chaos: a room server SIGKILLed (real processes)', function () {
     await eventually('the matcher to find no capacity', () => starvedLines(matcher) > starvedBefore, 10000);
     for (const p of waiting.flat()) {
       await expectStatus(grpc.getAssignment({}, p.auth), status.NOT_FOUND);
-      expect(await check.zscore('match:{default}:queue', p.id), `${p.id} still queued`).to.not.equal(null);
+      expect(await check.zscore(dk.queue(), p.id), `${p.id} still queued`).to.not.equal(null);
     }
-    expect(await check.zscore('room_servers:{default}:load', victim.address), 'the dead server in the load set').to.equal(null);
+    expect(await check.zscore(dk.roomServerLoad(), victim.address), 'the dead server in the load set').to.equal(null);
 
     // Two games on the survivor end (a player leaves): their slots go to the waiting pairs.
     await survivorGame[0]!.leave();

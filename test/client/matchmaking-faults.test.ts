@@ -8,6 +8,10 @@ import { RedisServer } from '../support/redis-server.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
 import { eventually } from '../support/wait.js';
 import { newDeviceId } from '../../src/client/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const device = newDeviceId;
 
@@ -42,7 +46,7 @@ describe('MatchmakingClient across a Matcher restart (real Redis, real Matcher p
       await a.login(device());
       const sb = await b.login(device());
       const finding = a.findMatch(3000);
-      await eventually('a queued', async () => (await redisClient.zcard('match:{default}:queue')) === 1);
+      await eventually('a queued', async () => (await redisClient.zcard(dk.queue())) === 1);
       await matcher!.stop();
       await eventually('the watch saw the Matcher go', () => retries.length >= 1);
       await startMatcherOnPort();

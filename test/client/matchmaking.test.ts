@@ -6,6 +6,10 @@ import { bearer } from '../support/grpc-clients.js';
 import { MatcherFixture } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
 import { newDeviceId } from '../../src/client/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const device = newDeviceId;
 // Room server leases that outlive the tests, so no heartbeats are needed.
@@ -55,10 +59,10 @@ describe('MatchmakingClient against a real Matcher (real Redis, real gRPC)', () 
     const abort = new AbortController();
     const finding = c.findMatch(77_000, abort.signal).catch((e: unknown) => e);
     const redis = fx.redis.client();
-    await eventually('queued', async () => (await redis.zscore('match:{default}:queue', session.playerId)) !== null);
+    await eventually('queued', async () => (await redis.zscore(dk.queue(), session.playerId)) !== null);
     abort.abort();
     expect(await finding).to.be.instanceOf(ClientError).with.property('kind', 'aborted');
-    expect(await redis.zscore('match:{default}:queue', session.playerId)).to.equal(null);
+    expect(await redis.zscore(dk.queue(), session.playerId)).to.equal(null);
     redis.disconnect();
   });
 

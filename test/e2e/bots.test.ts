@@ -5,6 +5,10 @@ import { Bot } from '../../src/client/bot.js';
 import type { Reconnected } from '../../src/client/game-events.js';
 import { RoomFixture } from '../support/room-fixture.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 /**
  * A bot that follows the ball, and one that barely moves, so games end quickly. Who wins depends on
@@ -38,7 +42,7 @@ describe('whole system: library bots play through the Matcher and a room server 
     expect(scores.get(winnerId)).to.equal(2);
     expect(scores.get(ids.find((id) => id !== winnerId)!)).to.be.below(2);
     const redis = fx.redis.client();
-    expect(await redis.keys('room_map:*')).to.deep.equal([]);
+    expect(await redis.keys(dk.roomMap('*'))).to.deep.equal([]);
     redis.disconnect();
   });
 

@@ -8,6 +8,9 @@ import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
 import { deviceIdOf } from '../support/device-id.js';
 import { eventually } from '../support/wait.js';
 
+/** The default region's keys. */
+const dk = new Keys('').region('default');
+
 describe('Sessions and authentication (real Redis, real Matcher process)', () => {
   const keys = new Keys('');
   let fx: MatcherFixture;
@@ -83,7 +86,7 @@ describe('Sessions and authentication (real Redis, real Matcher process)', () =>
     const redis = fx.redis.client();
     await redis.zadd(keys.playerSessions('someone'), Date.now() - 1000, token);
     await expectStatus(fx.clients.enqueue({ mmr: 1000 }, bearer(token)), status.UNAUTHENTICATED);
-    expect(await redis.zscore('match:{default}:queue', 'someone')).to.equal(null);
+    expect(await redis.zscore(dk.queue(), 'someone')).to.equal(null);
     redis.disconnect();
   });
 

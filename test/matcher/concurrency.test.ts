@@ -6,6 +6,10 @@ import { RedisServer } from '../support/redis-server.js';
 import { startMatcher, type ServiceProcess } from '../support/service-process.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const players = 2000;
 
@@ -65,7 +69,7 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     expect(acked.size).to.be.greaterThan(players / 2);
 
     const check = redis.client();
-    const queueSize = () => check.zcard('match:{default}:queue');
+    const queueSize = () => check.zcard(dk.queue());
     // Matching settles when at most one player per isolated MMR gap is left.
     await eventually('matching settled', async () => (await queueSize()) <= 10, 30000);
 
@@ -74,15 +78,15 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     let lost = 0;
     for (const s of sessions) {
       const [map, inQueue, waitingSince] = await Promise.all([
-        check.hgetall(`room_map:${s.playerId}`),
-        check.zscore('match:{default}:queue', s.playerId),
-        check.zscore('match:{default}:waiting', s.playerId),
+        check.hgetall(dk.roomMap(s.playerId)),
+        check.zscore(dk.queue(), s.playerId),
+        check.zscore(dk.waiting(), s.playerId),
       ]);
       expect(inQueue === null, 'queue and waiting list agree').to.equal(waitingSince === null);
       if (map.room_id) {
         expect(inQueue, 'assigned and still queued').to.equal(null);
         assignedRooms.set(map.room_id, [...(assignedRooms.get(map.room_id) ?? []), s.playerId]);
-        const opponentMap = await check.hgetall(`room_map:${map.opponent_id}`);
+        const opponentMap = await check.hgetall(dk.roomMap(map.opponent_id!));
         expect(opponentMap).to.include({ room_id: map.room_id, opponent_id: s.playerId });
         expect(Math.abs(mmrOf.get(s.playerId)! - mmrOf.get(map.opponent_id!)!)).to.be.at.most(200);
       } else if (inQueue !== null) {
@@ -95,7 +99,7 @@ describe('three Matcher processes on one queue (real Redis, real processes)', fu
     for (const members of assignedRooms.values()) expect(members).to.have.length(2);
     // Each room the registry knows holds exactly the two players that point to it.
     const servers = ['127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003'];
-    const roomIds = (await Promise.all(servers.map((addr) => check.smembers(`room_server:${addr}:rooms`)))).flat();
+    const roomIds = (await Promise.all(servers.map((addr) => check.smembers(dk.roomServerRooms(addr))))).flat();
     const ofThisTest = roomIds.filter((id) => assignedRooms.has(id));
     expect(ofThisTest.length, 'rooms in the registry, each once').to.equal(assignedRooms.size);
     expect(new Set(roomIds).size).to.equal(roomIds.length);

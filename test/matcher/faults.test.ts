@@ -4,6 +4,10 @@ import { TicketStatus, type WatchAssignmentResponse } from '../../src/gen/mini/m
 import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 describe('Matcher when Redis fails (real Redis killed and restarted)', () => {
   let fx: MatcherFixture;
@@ -60,7 +64,7 @@ describe('Matcher queue time-out', () => {
       TicketStatus.TICKET_STATUS_TIMED_OUT,
     ]);
     const redis = fx.redis.client();
-    expect(await redis.zscore('match:{default}:queue', a.id)).to.equal(null);
+    expect(await redis.zscore(dk.queue(), a.id)).to.equal(null);
     redis.disconnect();
   });
 });

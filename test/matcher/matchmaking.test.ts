@@ -7,6 +7,10 @@ import { deriveRoomKeys } from '../../src/shared/secrets.js';
 import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
 import { testRoomSecret } from '../support/service-process.js';
 import { eventually } from '../support/wait.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () => {
   let fx: MatcherFixture;
@@ -65,7 +69,7 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
     expect(first).to.deep.equal({ status: TicketStatus.TICKET_STATUS_QUEUED, created: true });
     expect(again).to.deep.equal({ status: TicketStatus.TICKET_STATUS_QUEUED, created: false });
     const redis = fx.redis.client();
-    expect(await redis.zscore('match:{default}:queue', a.id)).to.equal('7000');
+    expect(await redis.zscore(dk.queue(), a.id)).to.equal('7000');
     const b = await fx.player();
     await fx.clients.enqueue({ mmr: 7050 }, b.auth);
     await eventually('a assigned', () => assignmentOf(a.auth).catch(() => undefined));
@@ -73,7 +77,7 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
       status: TicketStatus.TICKET_STATUS_ASSIGNED,
       created: false,
     });
-    expect(await redis.zscore('match:{default}:queue', a.id)).to.equal(null);
+    expect(await redis.zscore(dk.queue(), a.id)).to.equal(null);
     redis.disconnect();
   });
 
@@ -95,8 +99,8 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
     const bSide = (await assignmentOf(b.auth))!;
     expect(new Set([first.slot, bSide.slot])).to.deep.equal(new Set([Slot.SLOT_LEFT, Slot.SLOT_RIGHT]));
     const redis = fx.redis.client();
-    expect(await redis.hgetall(`room_map:${a.id}`)).to.include({ room_id: first.roomId, addr: serverAddr });
-    expect(await redis.ttl(`room_map:${a.id}`)).to.be.within(1, 300);
+    expect(await redis.hgetall(dk.roomMap(a.id))).to.include({ room_id: first.roomId, addr: serverAddr });
+    expect(await redis.ttl(dk.roomMap(a.id))).to.be.within(1, 300);
     redis.disconnect();
   });
 
@@ -106,7 +110,7 @@ describe('Matcher matchmaking over gRPC (real Redis, real Matcher process)', () 
     await fx.clients.enqueue({ mmr: 20000 }, a.auth);
     expect(await fx.clients.dequeue({}, a.auth)).to.deep.equal({ removed: true, status: TicketStatus.TICKET_STATUS_DEQUEUED });
     const redis = fx.redis.client();
-    expect(await redis.zscore('match:{default}:queue', a.id)).to.equal(null);
+    expect(await redis.zscore(dk.queue(), a.id)).to.equal(null);
     redis.disconnect();
   });
 

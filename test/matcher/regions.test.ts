@@ -5,6 +5,9 @@ import { registryAuth } from '../support/grpc-clients.js';
 import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
 import { sampleValue, scrapeMetrics, type Sample } from '../support/prom-text.js';
 import { eventually } from '../support/wait.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+const keys = new Keys('');
 
 type Player = Awaited<ReturnType<MatcherFixture['player']>>;
 
@@ -52,10 +55,10 @@ describe('Regions (real Redis, real Matcher process)', function () {
         const assignment = await eventually(`${p.id} assigned`, () => assignmentOf(p));
         expect(assignment.roomAddr, `a room of ${region} on its server`).to.equal(serverOf[region]);
         expect(regionOfPlayer.get(assignment.opponentId), 'the opponent is of the same region').to.equal(region);
-        expect(await redis.hget(`room:${assignment.roomId}:info`, 'region')).to.equal(region);
+        expect(await redis.hget(keys.region(region).roomInfo(assignment.roomId), 'region')).to.equal(region);
       }
     }
-    expect(await redis.zcard('match:{eu-west}:queue')).to.equal(0);
+    expect(await redis.zcard(keys.region('eu-west').queue())).to.equal(0);
     redis.disconnect();
 
     const samples = await scrape();
@@ -74,8 +77,8 @@ describe('Regions (real Redis, real Matcher process)', function () {
     const redis = fx.redis.client();
     for (const p of waiting) {
       await expectStatus(fx.clients.getAssignment({}, p.auth), status.NOT_FOUND);
-      expect(await redis.hget(`match:ticket:${p.id}`, 'region')).to.equal('ap-south');
-      expect(await redis.zscore('match:{ap-south}:queue', p.id)).to.not.equal(null);
+      expect(await redis.hget(keys.playerRegion(p.id), 'region')).to.equal('ap-south');
+      expect(await redis.zscore(keys.region('ap-south').queue(), p.id)).to.not.equal(null);
     }
     redis.disconnect();
     // Not served yet: counted under _other, not a series of its own.
@@ -102,13 +105,15 @@ describe('Regions (real Redis, real Matcher process)', function () {
     const [p] = await enqueueAll(1, 'eu-west');
     expect((await fx.clients.enqueue({ mmr: 1000, region: 'us-east' }, p!.auth)).created).to.equal(false);
     const redis = fx.redis.client();
-    expect(await redis.zscore('match:{eu-west}:queue', p!.id)).to.equal('1000');
-    expect(await redis.zscore('match:{us-east}:queue', p!.id)).to.equal(null);
+    expect(await redis.zscore(keys.region('eu-west').queue(), p!.id)).to.equal('1000');
+    expect(await redis.zscore(keys.region('us-east').queue(), p!.id)).to.equal(null);
     expect((await fx.clients.dequeue({}, p!.auth)).removed).to.equal(true);
-    expect(await redis.zcard('match:{eu-west}:queue')).to.equal(0);
-    expect(await redis.exists(`match:ticket:${p!.id}`)).to.equal(0);
-    redis.disconnect();
+    expect(await redis.zcard(keys.region('eu-west').queue())).to.equal(0);
+    expect(await redis.exists(keys.region('eu-west').ticket(p!.id))).to.equal(0);
     expect((await fx.clients.enqueue({ mmr: 1000, region: 'us-east' }, p!.auth)).created, 'queued again, elsewhere').to.equal(true);
+    expect(await redis.hget(keys.playerRegion(p!.id), 'region')).to.equal('us-east');
+    expect(await redis.zscore(keys.region('us-east').queue(), p!.id)).to.equal('1000');
+    redis.disconnect();
   });
 
   it('refuses malformed region names with INVALID_ARGUMENT, from players and from room servers', async () => {

@@ -5,6 +5,10 @@ import { TicketStatus } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { bearer, registryAuth } from '../support/grpc-clients.js';
 import { MatcherFixture, expectStatus } from '../support/matcher-fixture.js';
 import { eventually } from '../support/wait.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 describe('RoomRegistry (real Redis, real Matcher process)', () => {
   let fx: MatcherFixture;
@@ -33,7 +37,7 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
     await fx.clients.enqueue({ mmr: 1000 }, b.auth);
     await eventually('a pass that found no server', () => fx.matcher.output.some((line) => line.includes('no live room server has capacity')));
     const redis = fx.redis.client();
-    expect(await redis.zcard('match:{default}:queue')).to.equal(2);
+    expect(await redis.zcard(dk.queue())).to.equal(2);
     redis.disconnect();
     await expectStatus(fx.clients.getAssignment({}, a.auth), status.NOT_FOUND);
     await fx.roomServer('127.0.0.1:7001', 10);
@@ -66,14 +70,14 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
     const serverId = await fx.roomServer('127.0.0.1:7003', 5);
     const { a, b, roomId } = await matchPair(1500);
     const redis = fx.redis.client();
-    expect(await redis.zscore('room_servers:{default}:load', '127.0.0.1:7003')).to.equal('1');
+    expect(await redis.zscore(dk.roomServerLoad(), '127.0.0.1:7003')).to.equal('1');
     const result = { reason: EndReason.END_REASON_SCORE_LIMIT, winnerId: a.id, scores: [{ playerId: a.id, score: 5 }, { playerId: b.id, score: 3 }], ticks: 4200 };
     expect(await fx.clients.reportRoomEnded({ serverId, roomId, result }, registryAuth())).to.deep.equal({ ended: true });
     expect(await fx.clients.reportRoomEnded({ serverId, roomId, result }, registryAuth())).to.deep.equal({ ended: false });
-    expect(await redis.exists(`room_map:${a.id}`, `room_map:${b.id}`)).to.equal(0);
-    expect(await redis.zscore('room_servers:{default}:load', '127.0.0.1:7003')).to.equal('0');
-    expect(await redis.hget(`room:${roomId}:info`, 'status')).to.equal('ended');
-    const [entry] = await redis.xrange('room:results', '-', '+');
+    expect(await redis.exists(dk.roomMap(a.id), dk.roomMap(b.id))).to.equal(0);
+    expect(await redis.zscore(dk.roomServerLoad(), '127.0.0.1:7003')).to.equal('0');
+    expect(await redis.hget(dk.roomInfo(roomId), 'status')).to.equal('ended');
+    const [entry] = await redis.xrange(dk.roomResults(), '-', '+');
     expect(entry![1]).to.include.members(['room_id', roomId, 'winner_id', a.id, 'reason', 'END_REASON_SCORE_LIMIT']);
     await expectStatus(fx.clients.getAssignment({}, a.auth), status.NOT_FOUND);
     expect((await fx.clients.dequeue({}, b.auth)).status).to.equal(TicketStatus.TICKET_STATUS_ENDED);
@@ -92,7 +96,7 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
 
   async function registeredId(addr: string): Promise<string> {
     const redis = fx.redis.client();
-    const id = await redis.hget(`room_server:${addr}`, 'server_id');
+    const id = await redis.hget(dk.roomServer(addr), 'server_id');
     redis.disconnect();
     return id!;
   }
@@ -107,7 +111,7 @@ describe('RoomRegistry (real Redis, real Matcher process)', () => {
       await eventually('silent server expired', async () => {
         const redis = fx.redis.client();
         try {
-          return (await redis.exists('room_server:127.0.0.1:7007')) === 0;
+          return (await redis.exists(dk.roomServer('127.0.0.1:7007'))) === 0;
         } finally {
           redis.disconnect();
         }

@@ -15,6 +15,9 @@ import { config } from './sim/sim-fixture.js';
 
 const addr = '127.0.0.1:7777';
 
+/** The keys of this server's region. */
+const keys = new Keys('').region('default');
+
 describe('room checkpoint writer (real Redis, real Lua)', () => {
   let server: RedisServer;
   let redis: Redis;
@@ -34,14 +37,14 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
   afterEach(async () => check.flushall());
 
   function writer(stats: RoomServerStats, refused: string[] = []): CheckpointWriter {
-    return new CheckpointWriter(redis, new Keys(''), { addr, ttlMs: 30_000, onMovedAway: (id) => refused.push(id) }, stats, pino({ level: 'silent' }));
+    return new CheckpointWriter(redis, keys, { addr, ttlMs: 30_000, onMovedAway: (id) => refused.push(id) }, stats, pino({ level: 'silent' }));
   }
   const world = (roomId: string, owner: string, epoch: number, tick: number): World => ({ ...createWorld(roomId, config, 1), owner, epoch, tick });
   /** The Matcher's record placing rooms on this server (at a placement epoch). */
   const place = async (roomIds: string[], placementEpoch = 0, at = addr): Promise<void> => {
-    for (const roomId of roomIds) await check.hset(`room:${roomId}:info`, 'addr', at, 'status', 'assigned', 'epoch', placementEpoch);
+    for (const roomId of roomIds) await check.hset(keys.roomInfo(roomId), 'addr', at, 'status', 'assigned', 'epoch', placementEpoch);
   };
-  const stored = async (roomId: string): Promise<World> => decodeWorld((await check.getBuffer(`room:${roomId}:checkpoint`))!);
+  const stored = async (roomId: string): Promise<World> => decodeWorld((await check.getBuffer(keys.roomCheckpoint(roomId)))!);
   /** Stats in a registry of their own, and the checkpoint writes it shows for a result. */
   const newStats = () => {
     const registry = new Registry();
@@ -59,8 +62,8 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(await writes('written')).to.equal(2);
     const samples = parsePromText(await registry.metrics());
     expect(sampleValue(samples, 'room_checkpoint_size_bytes_count')).to.equal(2);
-    expect(sampleValue(samples, 'room_checkpoint_size_bytes_sum')).to.equal(2 * (await check.strlen('room:r1:checkpoint')));
-    expect(await check.pttl('room:r1:checkpoint')).to.be.within(29_000, 30_000);
+    expect(sampleValue(samples, 'room_checkpoint_size_bytes_sum')).to.equal(2 * (await check.strlen(keys.roomCheckpoint('r1'))));
+    expect(await check.pttl(keys.roomCheckpoint('r1'))).to.be.within(29_000, 30_000);
 
     // A new server took r1 over (epoch 2); the old one must not write r1 again, but may go on with r2.
     w.write([world('r1', 'new-server', 2, 12)], []);
@@ -85,7 +88,7 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
       refused.push(roomId);
       throw new Error(`evicting ${roomId} failed`);
     };
-    const w = new CheckpointWriter(redis, new Keys(''), { addr, ttlMs: 30_000, onMovedAway }, stats, pino({ level: 'silent' }));
+    const w = new CheckpointWriter(redis, keys, { addr, ttlMs: 30_000, onMovedAway }, stats, pino({ level: 'silent' }));
     await place(['r1', 'r2', 'r3']);
     w.write([world('r1', 'new-server', 2, 10), world('r3', 'new-server', 2, 10)], []);
     await w.drain();
@@ -99,14 +102,14 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(counts, results.join(' / ')).to.deep.equal([3, 2, 0, 0, 0]);
     expect(refused, 'each refused room handed on, also after a callback threw').to.deep.equal(['r1', 'r3']);
     expect(await stored('r2')).to.include({ owner: 'old-server', tick: 15 });
-    expect(await check.hget('room:r2:info', 'status')).to.equal('playing');
+    expect(await check.hget(keys.roomInfo('r2'), 'status')).to.equal('playing');
   });
 
   it('counts a checkpoint Redis answers with an error as failed, not skipped', async () => {
     const { stats, writes } = newStats();
     const w = writer(stats);
     await place(['broken', 'fine']);
-    await check.hset('room:broken:checkpoint', 'not', 'a string');
+    await check.hset(keys.roomCheckpoint('broken'), 'not', 'a string');
     w.write([world('broken', 'me', 1, 5)], []);
     await w.drain();
     w.write([world('fine', 'me', 1, 5)], []);
@@ -133,21 +136,21 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
   });
 
   it('updates room info only for a running room of this server, and drops the rooms placed elsewhere or ended', async () => {
-    await check.hset('room:mine:info', 'addr', addr, 'status', 'assigned', 'player_count', 2);
-    await check.hset('room:over:info', 'addr', addr, 'status', 'ended', 'player_count', 0);
-    await check.hset('room:theirs:info', 'addr', '10.0.0.1:7777', 'status', 'assigned');
-    await check.hset('room:later:info', 'addr', addr, 'status', 'assigned', 'epoch', 2);
+    await check.hset(keys.roomInfo('mine'), 'addr', addr, 'status', 'assigned', 'player_count', 2);
+    await check.hset(keys.roomInfo('over'), 'addr', addr, 'status', 'ended', 'player_count', 0);
+    await check.hset(keys.roomInfo('theirs'), 'addr', '10.0.0.1:7777', 'status', 'assigned');
+    await check.hset(keys.roomInfo('later'), 'addr', addr, 'status', 'assigned', 'epoch', 2);
     const { stats, registry } = newStats();
     const movedAway: string[] = [];
     const w = writer(stats, movedAway);
     const view = { status: 'playing', playerCount: 1, placementEpoch: 0 } as const;
     w.write([], ['mine', 'over', 'theirs', 'unknown', 'later'].map((roomId) => ({ roomId, view })));
     await w.drain();
-    expect(await check.hmget('room:mine:info', 'status', 'player_count')).to.deep.equal(['playing', '1']);
-    expect(await check.hget('room:over:info', 'status')).to.equal('ended');
-    expect(await check.hget('room:theirs:info', 'status')).to.equal('assigned');
-    expect(await check.hget('room:later:info', 'status'), 'placed here again at a later epoch: not this copy').to.equal('assigned');
-    expect(await check.exists('room:unknown:info')).to.equal(0);
+    expect(await check.hmget(keys.roomInfo('mine'), 'status', 'player_count')).to.deep.equal(['playing', '1']);
+    expect(await check.hget(keys.roomInfo('over'), 'status')).to.equal('ended');
+    expect(await check.hget(keys.roomInfo('theirs'), 'status')).to.equal('assigned');
+    expect(await check.hget(keys.roomInfo('later'), 'status'), 'placed here again at a later epoch: not this copy').to.equal('assigned');
+    expect(await check.exists(keys.roomInfo('unknown'))).to.equal(0);
     expect(movedAway.sort(), 'ended by the Matcher, placed elsewhere, unknown: not to be played here').to.deep.equal(['later', 'over', 'theirs', 'unknown']);
     expect(sampleValue(parsePromText(await registry.metrics()), 'room_fenced_writes_total', { write: 'info' })).to.equal(4);
   });
@@ -170,7 +173,7 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(sampleValue(parsePromText(await registry.metrics()), 'room_fenced_writes_total', { write: 'checkpoint' })).to.equal(1);
 
     // Ended by the Matcher (SERVER_LOST while it could not move): no more writes either.
-    await check.hset('room:stays:info', 'status', 'ended');
+    await check.hset(keys.roomInfo('stays'), 'status', 'ended');
     w.write([world('stays', 'me', 1, 11)], []);
     await w.drain();
     expect((await stored('stays')).tick).to.equal(10);
@@ -196,10 +199,10 @@ describe('room checkpoint writer (real Redis, real Lua)', () => {
     expect(await writes('failed')).to.equal(0);
     await server.restart();
     await waitForRedis(redis, 5000);
-    await check.hset('room:r1:info', 'addr', addr, 'status', 'assigned');
+    await check.hset(keys.roomInfo('r1'), 'addr', addr, 'status', 'assigned');
     w.write([world('r1', 'me', 1, 10)], []);
     await w.drain();
     expect((await stored('r1')).tick).to.equal(10);
-    expect(await check.hget('room:r1:info', 'status'), 'the info change waited for Redis').to.equal('playing');
+    expect(await check.hget(keys.roomInfo('r1'), 'status'), 'the info change waited for Redis').to.equal('playing');
   });
 });

@@ -3,6 +3,10 @@ import { RoomPhase } from '../../src/gen/mini/room/v1/world.js';
 import { RoomFixture } from '../support/room-fixture.js';
 import { policies } from '../support/udp-player.js';
 import { eventually } from '../support/wait.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 describe('room server: faults (real Redis, Matcher and room server processes)', function () {
   this.timeout(40000);
@@ -69,15 +73,15 @@ describe('room server: faults (real Redis, Matcher and room server processes)', 
   it('registers again when the Matcher no longer knows its lease (NOT_FOUND), and heartbeats on the new one', async () => {
     const redis = fx.redis.client();
     try {
-      const serverId = await redis.hget(`room_server:${fx.roomAddr}`, 'server_id');
-      await redis.del(`room_server_lease:${serverId}`);
+      const serverId = await redis.hget(dk.roomServer(fx.roomAddr), 'server_id');
+      await redis.del(dk.roomServerLease(serverId!));
       const renewed = await eventually('a new lease', async () => {
-        const current = await redis.hget(`room_server:${fx.roomAddr}`, 'server_id');
+        const current = await redis.hget(dk.roomServer(fx.roomAddr), 'server_id');
         return current !== null && current !== serverId ? current : undefined;
       });
-      const beat = Number(await redis.hget(`room_server:${fx.roomAddr}`, 'heartbeat_at'));
-      await eventually('a heartbeat on the new lease', async () => Number(await redis.hget(`room_server:${fx.roomAddr}`, 'heartbeat_at')) > beat);
-      expect(await redis.get(`room_server_lease:${renewed}`)).to.equal(fx.roomAddr);
+      const beat = Number(await redis.hget(dk.roomServer(fx.roomAddr), 'heartbeat_at'));
+      await eventually('a heartbeat on the new lease', async () => Number(await redis.hget(dk.roomServer(fx.roomAddr), 'heartbeat_at')) > beat);
+      expect(await redis.get(dk.roomServerLease(renewed))).to.equal(fx.roomAddr);
     } finally {
       redis.disconnect();
     }
@@ -92,7 +96,7 @@ describe('room server: faults (real Redis, Matcher and room server processes)', 
     const final = (await fx.checkpoint(roomId))!;
     expect(final.tick).to.be.at.least(b.last!.tick);
     const redis = fx.redis.client();
-    const status = await redis.hget(`room_server:${fx.roomAddr}`, 'status').finally(() => redis.disconnect());
+    const status = await redis.hget(dk.roomServer(fx.roomAddr), 'status').finally(() => redis.disconnect());
     expect(status).to.equal('draining');
     expect(fx.room.output.some((line) => line.includes('final checkpoints written'))).to.equal(true);
     a.close();

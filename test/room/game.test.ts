@@ -8,6 +8,10 @@ import { expectStatus } from '../support/matcher-fixture.js';
 import { RoomFixture } from '../support/room-fixture.js';
 import { policies } from '../support/udp-player.js';
 import { eventually } from '../support/wait.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 describe('room server: matched games over UDP (real Redis, Matcher and room server processes)', function () {
   this.timeout(30000);
@@ -19,10 +23,10 @@ describe('room server: matched games over UDP (real Redis, Matcher and room serv
   async function expectRoomFreed(roomId: string, playerIds: string[]): Promise<Record<string, string>> {
     const redis = fx.redis.client();
     try {
-      await eventually('room_map deleted', async () => (await redis.exists(...playerIds.map((id) => `room_map:${id}`))) === 0);
-      expect(await redis.hget(`room:${roomId}:info`, 'status')).to.equal('ended');
-      expect(await redis.sismember(`room_server:${fx.roomAddr}:rooms`, roomId)).to.equal(0);
-      const entries = await redis.xrange('room:results', '-', '+');
+      await eventually('room_map deleted', async () => (await redis.exists(...playerIds.map((id) => dk.roomMap(id)))) === 0);
+      expect(await redis.hget(dk.roomInfo(roomId), 'status')).to.equal('ended');
+      expect(await redis.sismember(dk.roomServerRooms(fx.roomAddr), roomId)).to.equal(0);
+      const entries = await redis.xrange(dk.roomResults(), '-', '+');
       const entry = entries.map(([, fields]) => fields).find((fields) => fields.includes(roomId));
       expect(entry, 'result recorded').to.not.equal(undefined);
       const record: Record<string, string> = {};
@@ -42,7 +46,7 @@ describe('room server: matched games over UDP (real Redis, Matcher and room serv
     expect(a.welcome.connectionId).to.not.equal(b.welcome.connectionId);
     await eventually('the room to show as playing', async () => {
       const redis = fx.redis.client();
-      const info = await redis.hmget(`room:${roomId}:info`, 'status', 'player_count').finally(() => redis.disconnect());
+      const info = await redis.hmget(dk.roomInfo(roomId), 'status', 'player_count').finally(() => redis.disconnect());
       return info[0] === 'playing' && info[1] === '2';
     });
 
@@ -58,8 +62,8 @@ describe('room server: matched games over UDP (real Redis, Matcher and room serv
     expect(record).to.include({ reason: 'END_REASON_SCORE_LIMIT', winner_id: left.id });
     const redis = fx.redis.client();
     try {
-      expect(await redis.zscore('room_servers:{default}:load', fx.roomAddr)).to.equal('0');
-      await eventually('a heartbeat with no active rooms', async () => (await redis.hget(`room_server:${fx.roomAddr}`, 'active_rooms')) === '0');
+      expect(await redis.zscore(dk.roomServerLoad(), fx.roomAddr)).to.equal('0');
+      await eventually('a heartbeat with no active rooms', async () => (await redis.hget(dk.roomServer(fx.roomAddr), 'active_rooms')) === '0');
     } finally {
       redis.disconnect();
     }

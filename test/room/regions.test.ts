@@ -7,6 +7,9 @@ import { Stack } from '../support/stack.js';
 import { startRefused } from '../support/start-refusal.js';
 import { eventually } from '../support/wait.js';
 import { deviceIdOf } from '../support/device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+const keys = new Keys('');
 
 describe('room servers of regions (real Redis, Matcher and room server processes)', function () {
   this.timeout(60000);
@@ -20,8 +23,9 @@ describe('room servers of regions (real Redis, Matcher and room server processes
       const us = stack.add(await startRoomServer(redis.url, matcher.address, {}, 0, ['--region', 'us-east']));
       const check = redis.client();
       stack.add({ stop: () => check.disconnect() });
-      expect(await check.hget(`room_server:${eu.address}`, 'region')).to.equal('eu-west');
-      expect(await check.hget('room_servers:region_of', us.address)).to.equal('us-east');
+      expect(await check.hget(keys.region('eu-west').roomServer(eu.address), 'region')).to.equal('eu-west');
+      expect(await check.hget(keys.roomServerRegions(), us.address)).to.equal('us-east');
+      expect(await check.exists(keys.region('default').roomServer(eu.address)), 'in its own region only').to.equal(0);
 
       const grpc = connect(matcher.address);
       stack.add({ stop: () => grpc.close() });

@@ -12,6 +12,10 @@ import { makeTestCertificates, type TestCertificates } from '../support/test-cer
 import { startRefused, type Refusal } from '../support/start-refusal.js';
 import { UdpPlayer, policies } from '../support/udp-player.js';
 import { eventually } from '../support/wait.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 const password = 'default-user-pw';
 /** An ACL user with only the command groups the services use (INFO for the ready check, WAIT for replica acks). */
@@ -64,7 +68,7 @@ describe('Redis with a password or an ACL user (real redis-server and service pr
     const room = stack.add(await startRoomServer(redis.url, matcher.address, {}, 0));
     const client = redis.client();
     try {
-      await eventually('the room server in the registry', async () => (await client.hget(`room_server:${room.address}`, 'status')) !== null);
+      await eventually('the room server in the registry', async () => (await client.hget(dk.roomServer(room.address), 'status')) !== null);
     } finally {
       client.disconnect();
     }
@@ -95,7 +99,7 @@ describe('Redis with a password or an ACL user (real redis-server and service pr
     const client = redis.client();
     try {
       const roomId = assignments[0]!.roomId;
-      await eventually('the result recorded', async () => (await client.xrange('room:results', '-', '+')).some(([, fields]) => fields.includes(roomId)));
+      await eventually('the result recorded', async () => (await client.xrange(dk.roomResults(), '-', '+')).some(([, fields]) => fields.includes(roomId)));
     } finally {
       client.disconnect();
     }

@@ -4,10 +4,62 @@ import { describeRedis, redisConfigOf, redisEnv, type RedisConfig } from '../../
 
 /** The Redis part of a service's config from these variables, as every service reads it. */
 const configOf = (env: Record<string, string>): RedisConfig => redisConfigOf(parseEnv(redisEnv, env));
+/** Values that are not a host:port list. */
+const badEndpointLists = [
+  '',
+  'sentinel-1',
+  'sentinel-1:',
+  ':26379',
+  'sentinel-1:0',
+  'sentinel-1:70000',
+  'sentinel-1:123456',
+  'sentinel-1:26379,',
+  'sentinel-1:26379,,sentinel-2:26379',
+  'sentinel-1:26379;sentinel-2:26379',
+  'sentinel 1:26379',
+  'redis://sentinel-1:26379',
+  '::1:26379',
+  '[::1]',
+  '[1]:26379',
+  '[:::::]:26379',
+  '[sentinel-1]:26379',
+  'sentinel-1:26379:1',
+  '-:26379',
+  '..:26379',
+];
 
-describe('Redis config: REDIS_URL, REDIS_SENTINELS and the replica acknowledgement', () => {
+describe('Redis config: REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES and the replica acknowledgement', () => {
   it('without variables: the single Redis on loopback, no replica acknowledgement', () => {
-    expect(configOf({})).to.deep.include({ url: 'redis://127.0.0.1:6379', sentinels: [], sentinelMaster: 'mymaster', minReplicasAck: 0 });
+    expect(configOf({})).to.deep.include({ url: 'redis://127.0.0.1:6379', sentinels: [], clusterNodes: [], sentinelMaster: 'mymaster', minReplicasAck: 0 });
+  });
+
+  it('reads a cluster node list like a Sentinel list, refuses a malformed one naming REDIS_CLUSTER_NODES, and waits for one replica by default', () => {
+    const config = configOf({ REDIS_CLUSTER_NODES: 'node-1:7000, 10.0.0.2:7001,[::1]:7002' });
+    expect(config).to.deep.include({
+      clusterNodes: [
+        { host: 'node-1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      sentinels: [],
+      url: undefined,
+      minReplicasAck: 1,
+    });
+    expect(configOf({ REDIS_CLUSTER_NODES: 'node-1:7000', REDIS_MIN_REPLICAS_ACK: '0' }).minReplicasAck).to.equal(0);
+    for (const list of badEndpointLists) {
+      expect(() => configOf({ REDIS_CLUSTER_NODES: list }), JSON.stringify(list)).to.throw(ConfigError, /REDIS_CLUSTER_NODES: /);
+    }
+  });
+
+  it('refuses cluster nodes together with Sentinels, and a db other than 0 in REDIS_URL under a cluster', () => {
+    expect(() => configOf({ REDIS_CLUSTER_NODES: 'node-1:7000', REDIS_SENTINELS: 'sentinel-1:26379' })).to.throw(ConfigError, /REDIS_CLUSTER_NODES and REDIS_SENTINELS/);
+    expect(() => configOf({ REDIS_CLUSTER_NODES: 'node-1:7000', REDIS_URL: 'redis://:secret-pw@ignored/2' }))
+      .to.throw(ConfigError, /REDIS_URL: a Redis Cluster has only db 0/)
+      .with.property('message')
+      .that.does.not.include('secret-pw');
+    for (const url of ['redis://:pw@ignored', 'redis://:pw@ignored/', 'rediss://app:pw@ignored/0']) {
+      expect(configOf({ REDIS_CLUSTER_NODES: 'node-1:7000', REDIS_URL: url }).url, url).to.equal(url);
+    }
   });
 
   it('reads a Sentinel list of names, IPv4 and bracketed IPv6 addresses', () => {
@@ -22,29 +74,7 @@ describe('Redis config: REDIS_URL, REDIS_SENTINELS and the replica acknowledgeme
   });
 
   it('refuses a malformed Sentinel list, naming REDIS_SENTINELS', () => {
-    const bad = [
-      '',
-      'sentinel-1',
-      'sentinel-1:',
-      ':26379',
-      'sentinel-1:0',
-      'sentinel-1:70000',
-      'sentinel-1:123456',
-      'sentinel-1:26379,',
-      'sentinel-1:26379,,sentinel-2:26379',
-      'sentinel-1:26379;sentinel-2:26379',
-      'sentinel 1:26379',
-      'redis://sentinel-1:26379',
-      '::1:26379',
-      '[::1]',
-      '[1]:26379',
-      '[:::::]:26379',
-      '[sentinel-1]:26379',
-      'sentinel-1:26379:1',
-      '-:26379',
-      '..:26379',
-    ];
-    for (const list of bad) {
+    for (const list of badEndpointLists) {
       expect(() => configOf({ REDIS_SENTINELS: list }), JSON.stringify(list)).to.throw(ConfigError, /REDIS_SENTINELS/);
     }
   });
@@ -97,7 +127,7 @@ describe('Redis config: REDIS_URL, REDIS_SENTINELS and the replica acknowledgeme
     }
   });
 
-  it('describes where it points without a password, under Sentinel or not, with TLS marked', () => {
+  it('describes where it points without a password, single, under Sentinel or a cluster, with TLS marked', () => {
     const password = 'very-secret-pw';
     const cases: [Record<string, string>, string][] = [
       [{}, 'redis://127.0.0.1:6379'],
@@ -110,6 +140,8 @@ describe('Redis config: REDIS_URL, REDIS_SENTINELS and the replica acknowledgeme
         'sentinel game via s1:26379,[::1]:26380 (TLS)',
       ],
       [{ REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_PASSWORD: password }, 'sentinel mymaster via s1:26379'],
+      [{ REDIS_CLUSTER_NODES: 'node-1:7000,[::1]:7001', REDIS_URL: `rediss://app:${password}@ignored` }, 'cluster via node-1:7000,[::1]:7001 (TLS)'],
+      [{ REDIS_CLUSTER_NODES: 'node-1:7000', REDIS_URL: `redis://:${password}@ignored` }, 'cluster via node-1:7000'],
     ];
     for (const [env, expected] of cases) {
       const description = describeRedis(configOf(env));

@@ -9,6 +9,10 @@ import { startMatcher, type ServiceProcess } from './service-process.js';
 import { Stack } from './stack.js';
 import { eventually } from './wait.js';
 import { deviceIdOf } from './device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 /** A short lease and fast heartbeats, so that a lost server's rooms move within seconds. */
 export const failoverLeaseMs = 2000;
@@ -82,12 +86,12 @@ export class FailoverSystem {
 
   /** The server a room is placed on now (room:<id>:info addr) and its placement epoch. */
   async placement(roomId: string): Promise<{ addr: string | null; epoch: number }> {
-    const [addr, epoch] = await this.check.hmget(`room:${roomId}:info`, 'addr', 'epoch');
+    const [addr, epoch] = await this.check.hmget(dk.roomInfo(roomId), 'addr', 'epoch');
     return { addr: addr ?? null, epoch: Number(epoch ?? 0) };
   }
 
   async checkpoint(roomId: string): Promise<WorldState | undefined> {
-    const bytes = await this.check.getBuffer(`room:${roomId}:checkpoint`);
+    const bytes = await this.check.getBuffer(dk.roomCheckpoint(roomId));
     return bytes ? WorldState.decode(bytes) : undefined;
   }
 

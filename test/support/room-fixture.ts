@@ -7,6 +7,10 @@ import { redisEnvOf, startMatcher, startService, type RedisTarget, type ServiceP
 import { UdpPlayer, type Policy } from './udp-player.js';
 import { eventually } from './wait.js';
 import { deviceIdOf } from './device-id.js';
+import { Keys } from '../../src/shared/redis/keys.js';
+
+/** The default region's keys. */
+const dk = new Keys('').region('default');
 
 /** A logged-in player and the metadata that acts as them. */
 export interface TestPlayer {
@@ -96,7 +100,7 @@ export class RoomFixture {
   async checkpoint(roomId: string): Promise<WorldState | undefined> {
     const redis = this.redis.client();
     try {
-      const bytes = await redis.getBuffer(`room:${roomId}:checkpoint`);
+      const bytes = await redis.getBuffer(dk.roomCheckpoint(roomId));
       return bytes ? WorldState.decode(bytes) : undefined;
     } finally {
       redis.disconnect();

@@ -4,12 +4,13 @@
   A pair is claimed only if both players are still queued, so concurrent matchers can never assign a
   player twice, and a matcher that dies mid-pass leaves every player either queued or assigned.
 
-  KEYS[1] match:{<region>}:queue        ZSET  score = MMR
-  KEYS[2] match:{<region>}:waiting      ZSET  score = enqueue time (ms)
-  KEYS[3] room_servers:{<region>}:load  ZSET  score = rooms assigned, member = server address
-  ARGV[1] key prefix ('' or 'name:'); the script also writes <prefix>room_map:<player>,
-          <prefix>room:<room>:info and <prefix>room_server:<addr>[:rooms], deletes
-          <prefix>match:ticket:<player>, and with ARGV[5] = '1' reads and deletes <prefix>match:trace:<player>
+  Every key is in the region's slot.
+  KEYS[1] {<region>}:match:queue        ZSET  score = MMR
+  KEYS[2] {<region>}:match:waiting      ZSET  score = enqueue time (ms)
+  KEYS[3] {<region>}:room_servers:load  ZSET  score = rooms assigned, member = server address
+  ARGV[1] the region prefix ('<key prefix>{<region>}:'); the script also writes <p>room_map:<player>,
+          <p>room:<room>:info and <p>room_server:<addr>[:rooms], deletes <p>match:ticket:<player>,
+          and with ARGV[5] = '1' reads and deletes <p>match:trace:<player> (<p>: the region prefix)
   ARGV[2] now (ms)
   ARGV[3] room_map TTL (s)
   ARGV[4] ticket events channel

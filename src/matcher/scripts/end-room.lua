@@ -2,12 +2,13 @@
   end-room: records a finished game, deletes its players' assignments and frees the room's slot on
   its server. Idempotent: a second report of the same room changes nothing.
 
-  KEYS[1] room:<room>:info          HASH  addr, status, left_id, right_id
-  KEYS[2] room_server_lease:<id>    STRING address of the reporting server
-  KEYS[3] room_servers:{<region>}:load  ZSET  of the room's region (a room never changes region)
-  KEYS[4] room:results              STREAM
-  ARGV[1] key prefix ('' or 'name:'); also writes <prefix>room_map:<player>,
-          <prefix>match:outcome:<player>, <prefix>room_server:<addr>:rooms and reads <prefix>match:queue
+  Every key is in the region's slot (the reporting server's, a room never changes region).
+  KEYS[1] {<region>}:room:<room>:info          HASH  addr, status, left_id, right_id
+  KEYS[2] {<region>}:room_server_lease:<id>    STRING address of the reporting server
+  KEYS[3] {<region>}:room_servers:load         ZSET
+  KEYS[4] {<region>}:room:results              STREAM
+  ARGV[1] the region prefix ('<key prefix>{<region>}:'); also writes <p>room_map:<player>,
+          <p>match:outcome:<player>, <p>room_server:<addr>:rooms and reads <p>match:ticket:<player>
   ARGV[2] room id
   ARGV[3] now (ms)
   ARGV[4] outcome TTL (s)

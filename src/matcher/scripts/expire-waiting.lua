@@ -1,10 +1,10 @@
 --[[
   expire-waiting: times out the players of a region who have waited in its queue since before a cut-off.
 
-  KEYS[1] match:{<region>}:queue    ZSET
-  KEYS[2] match:{<region>}:waiting  ZSET  score = enqueue time (ms)
-  ARGV[1] key prefix ('' or 'name:'); outcomes are written to <prefix>match:outcome:<player>, and
-          <prefix>match:ticket:<player> is deleted
+  KEYS[1] {<region>}:match:queue    ZSET
+  KEYS[2] {<region>}:match:waiting  ZSET  score = enqueue time (ms)
+  ARGV[1] the region prefix ('<key prefix>{<region>}:'); outcomes are written to
+          <p>match:outcome:<player>, and <p>match:ticket:<player> is deleted
   ARGV[2] cut-off (ms): players enqueued at or before it time out
   ARGV[3] now (ms)
   ARGV[4] outcome TTL (s)

@@ -3,22 +3,20 @@
   heartbeat-server: records a room server's load, renews its lease, and keeps the assignments of its
   rooms alive (room_map entries of running games must outlive their 300 s TTL).
 
-  KEYS[1] room_server_lease:<id>   STRING address
-  KEYS[2] room_servers:{<region>}:load  ZSET
-  KEYS[3] room_servers:seen             ZSET  score = last heartbeat (ms), member = address
-  KEYS[4] room_servers:region_of        HASH  address -> region (absent: a server from before regions, 'default')
-  ARGV[1] key prefix ('' or 'name:'); also touches <prefix>room_server:<addr>[:rooms],
-          <prefix>room:<room>:info and <prefix>room_map:<player>
+  Every key is in the server's region's slot (the server id names the region).
+  KEYS[1] {<region>}:room_server_lease:<id>   STRING address
+  KEYS[2] {<region>}:room_servers:load        ZSET
+  KEYS[3] {<region>}:room_servers:seen        ZSET  score = last heartbeat (ms), member = address
+  ARGV[1] the region prefix ('<key prefix>{<region>}:'); also touches <p>room_server:<addr>[:rooms],
+          <p>room:<room>:info and <p>room_map:<player>
   ARGV[2] server id
   ARGV[3] active rooms      ARGV[4] players
   ARGV[5] tick rate         ARGV[6] tick duration p99 (ms)
   ARGV[7] now (ms)
   ARGV[8] lease TTL (ms)
   ARGV[9] room_map TTL (s)
-  ARGV[10] the server's region the caller read (KEYS[2] is its load set)
 
-  Returns the number of rooms assigned to the server, or -1 when the lease is unknown or superseded
-  (or its address is in another region than ARGV[10] now: a newer registration).
+  Returns the number of rooms assigned to the server, or -1 when the lease is unknown or superseded.
   Runs also while Redis is out of memory (allow-oom; it only rewrites small fields): leases of healthy
   servers must not lapse because Redis is full.
 ]]
@@ -31,10 +29,6 @@ local server = prefix .. 'room_server:' .. addr
 if redis.call('HGET', server, 'server_id') ~= ARGV[2] then
   return -1
 end
-if (redis.call('HGET', KEYS[4], addr) or 'default') ~= ARGV[10] then
-  return -1
-end
-redis.call('HSET', KEYS[4], addr, ARGV[10])
 redis.call('HSET', server, 'active_rooms', ARGV[3], 'players', ARGV[4], 'tick_rate', ARGV[5],
   'tick_p99_ms', ARGV[6], 'heartbeat_at', ARGV[7])
 redis.call('PEXPIRE', server, ARGV[8])

@@ -7,16 +7,15 @@
   that was running but has no checkpoint left, or one that found no capacity for longer than the
   wait allowed. Ended and unknown rooms still listed for the server are cleaned out.
 
-  KEYS[1] room_server:<addr>:rooms  SET    room ids assigned to the server
-  KEYS[2] room_servers:{<region>}:load  ZSET  score = rooms assigned, member = address of a live server
-                                           of the lost server's region (rooms move only within it)
-  KEYS[3] room_servers:seen         ZSET   score = last heartbeat (ms), member = address
-  KEYS[4] room:results              STREAM
-  KEYS[5] room_server:<addr>        HASH   the server's lease record (gone once the lease lapsed)
-  KEYS[6] room_servers:region_of    HASH   address -> region (absent: 'default')
-  ARGV[1] key prefix ('' or 'name:'); also reads and writes <prefix>room:<room>:info,
-          <prefix>room:<room>:checkpoint (existence only), <prefix>room_map:<player>,
-          <prefix>match:outcome:<player>, <prefix>room_server:<other>[:rooms], <prefix>room:<room>:unreachable
+  Every key is in the region's slot: rooms move only within their region.
+  KEYS[1] {<region>}:room_server:<addr>:rooms  SET    room ids assigned to the server
+  KEYS[2] {<region>}:room_servers:load         ZSET   score = rooms assigned, member = address of a live server
+  KEYS[3] {<region>}:room_servers:seen         ZSET   score = last heartbeat (ms), member = address
+  KEYS[4] {<region>}:room:results              STREAM
+  KEYS[5] {<region>}:room_server:<addr>        HASH   the server's lease record (gone once the lease lapsed)
+  ARGV[1] the region prefix ('<key prefix>{<region>}:'); also reads and writes <p>room:<room>:info,
+          <p>room:<room>:checkpoint (existence only), <p>room_map:<player>, <p>match:outcome:<player>,
+          <p>room_server:<other>[:rooms], <p>room:<room>:unreachable
   ARGV[2] the server's address
   ARGV[3] '' to move only if the lease is gone; else the server id of a draining server handing over
   ARGV[4] now (ms)
@@ -25,18 +24,15 @@
   ARGV[9] longest (ms) a room waits for capacity before it is ended
   ARGV[10] most rooms handled in this call
   ARGV[11] the end reason stored for a room that could not move (END_REASON_SERVER_LOST)
-  ARGV[12] the server's region the caller read from KEYS[6] (KEYS[2] is its load set)
 
   Returns {code, moved, ended, waiting, remaining, then per moved room: room id, new address}:
-  code 1 done, 0 the server is alive (lease still there, or not that draining lease) or its address
-  is in another region than ARGV[12] now (registered again): nothing changed.
+  code 1 done, 0 the server is alive (lease still there, or not that draining lease): nothing changed.
   remaining = rooms still listed for the server after this call (waiting ones and any past the limit).
 ]]
 --- @include "finish-room"
 --- @include "live-servers"
 
 local prefix, addr, handing_over, now = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-if (redis.call('HGET', KEYS[6], addr) or 'default') ~= ARGV[12] then return { 0, 0, 0, 0, 0 } end
 -- A write Redis refuses while out of memory comes first (re-setting the server's last heartbeat to
 -- itself), so that then the whole call fails and the caller waits, instead of ending rooms because
 -- heartbeats could not be written.
@@ -119,6 +115,5 @@ if handing_over == '' and result[5] == 0 then
   -- The server is gone and owns nothing any more: forget it.
   redis.call('ZREM', KEYS[3], addr)
   redis.call('ZREM', KEYS[2], addr)
-  redis.call('HDEL', KEYS[6], addr)
 end
 return result

@@ -4,12 +4,13 @@
   has reported it and the server's last heartbeat is late. One lying client can therefore never
   move a game whose server is healthy.
 
-  KEYS[1] room_map:<player>          HASH  the player's assignment
-  KEYS[2] room:<room>:info           HASH  addr, left_id, right_id
-  KEYS[3] room:<room>:unreachable    SET   players who reported the room's server (TTL)
-  KEYS[4] room_servers:{<region>}:load  ZSET  of the room's region (a room never changes region)
-  ARGV[1] key prefix ('' or 'name:'); also reads <prefix>room_server:<addr> and deletes it and
-          <prefix>room_server_lease:<id> when revoking
+  Every key is in the region's slot (the player's region, which is the room's).
+  KEYS[1] {<region>}:room_map:<player>          HASH  the player's assignment
+  KEYS[2] {<region>}:room:<room>:info           HASH  addr, left_id, right_id
+  KEYS[3] {<region>}:room:<room>:unreachable    SET   players who reported the room's server (TTL)
+  KEYS[4] {<region>}:room_servers:load          ZSET
+  ARGV[1] the region prefix ('<key prefix>{<region>}:'); also reads <p>room_server:<addr> and
+          deletes it and <p>room_server_lease:<id> when revoking
   ARGV[2] player id   ARGV[3] room id
   ARGV[4] now (ms)
   ARGV[5] a heartbeat older than this (ms) is late

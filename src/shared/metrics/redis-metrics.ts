@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { Command } from 'ioredis';
+import type { RedisConnection } from '../redis/client.js';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ReplicaAckResult } from '../redis/replica-ack.js';
 import { sharedRead } from './scrape-read.js';
 
 /** Counts a connection's errors: connection-level ('connection') and failed or timed-out commands ('command'). */
-export function countRedisErrors(redis: Redis, connection: string, registry: Registry): void {
+export function countRedisErrors(redis: RedisConnection, connection: string, registry: Registry): void {
   const errors =
     (registry.getSingleMetric('redis_errors_total') as Counter | undefined) ??
     new Counter({
@@ -17,10 +18,12 @@ export function countRedisErrors(redis: Redis, connection: string, registry: Reg
   errors.inc({ connection, kind: 'command' }, 0);
   redis.on('error', () => errors.inc({ connection, kind: 'connection' }));
   // Every command, pipelined or not, goes through sendCommand: its promise says how it ended.
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (command, stream) => {
+  // (A Cluster's sendCommand takes other trailing arguments than a Redis's: passed on as they come.)
+  const target = redis as unknown as { sendCommand: (command: Command, ...rest: unknown[]) => unknown };
+  const send = target.sendCommand.bind(target);
+  target.sendCommand = (command, ...rest) => {
     command.promise.catch(() => errors.inc({ connection, kind: 'command' }));
-    return send(command, stream);
+    return send(command, ...rest);
   };
 }
 
@@ -41,7 +44,7 @@ export function replicaAckMetrics(registry: Registry): (result: ReplicaAckResult
  * Counts how often a connection comes up on a different server than before: under Sentinel, each
  * count is this process following a failover to a new primary.
  */
-export function countPrimaryChanges(redis: Redis, connection: string, registry: Registry): void {
+export function countPrimaryChanges(redis: RedisConnection, connection: string, registry: Registry): void {
   const changes =
     (registry.getSingleMetric('redis_primary_changes_total') as Counter | undefined) ??
     new Counter({
@@ -65,7 +68,7 @@ export function countPrimaryChanges(redis: Redis, connection: string, registry: 
  * the largest replica lag in seconds since its last acknowledgement (NaN when Redis does not answer);
  * and how many replicas acknowledged writes wait for (REDIS_MIN_REPLICAS_ACK), to compare with.
  */
-export function replicationGauges(redis: Redis, registry: Registry, replicasAckRequired: number): void {
+export function replicationGauges(redis: RedisConnection, registry: Registry, replicasAckRequired: number): void {
   new Gauge({
     name: 'redis_replica_acks_required',
     help: 'Replicas that must confirm an acknowledged write (REDIS_MIN_REPLICAS_ACK); fewer connected: those writes answer UNAVAILABLE',

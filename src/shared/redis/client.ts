@@ -1,10 +1,16 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/env.js';
 import type { RedisConfig } from '../config/redis.js';
 
-/** Where to connect (a service passes its RedisConfig; without Sentinels only `url` is needed), and how. */
-export type RedisClientOptions = Partial<Pick<RedisConfig, 'url' | 'sentinels' | 'sentinelMaster' | 'sentinelPassword'>> &
+/** A connection to one Redis (given or found through Sentinels), or to a Redis Cluster. */
+export type RedisConnection = Redis | Cluster;
+
+/**
+ * Where to connect (a service passes its RedisConfig; without Sentinels or cluster nodes only `url`
+ * is needed), and how.
+ */
+export type RedisClientOptions = Partial<Pick<RedisConfig, 'url' | 'sentinels' | 'clusterNodes' | 'sentinelMaster' | 'sentinelPassword'>> &
   Pick<RedisConfig, 'commandTimeoutMs'> & {
     /** Longest wait between reconnect attempts. */
     maxReconnectDelayMs: number;
@@ -14,6 +20,12 @@ export type RedisClientOptions = Partial<Pick<RedisConfig, 'url' | 'sentinels' |
 
 /** Longest wait between reconnect tries under Sentinel. */
 const sentinelReconnectCapMs = 200;
+/**
+ * How often a cluster connection reads the slot map again. A master that dies with its connections
+ * closed is noticed at once; one that goes silent (a host or network lost) only answers with
+ * timeouts, which make ioredis read nothing: this bounds how long it keeps sending to it.
+ */
+const slotsRefreshIntervalMs = 2000;
 
 /**
  * A Redis connection that fails fast instead of queueing: while disconnected, commands reject at
@@ -21,24 +33,34 @@ const sentinelReconnectCapMs = 200;
  * a bounded time. It reconnects by itself, forever, with capped backoff. Under Sentinel every
  * (re)connect asks the Sentinels for the primary and checks its role; a switch announced by a
  * Sentinel, or a READONLY reply (the server was demoted), makes it reconnect to the new primary.
+ * With cluster nodes it is a Cluster, which sends each command to the master of its keys' slot and
+ * follows MOVED and ASK; a closed connection to a master, CLUSTERDOWN or a MOVED reply makes it read
+ * the slot map again, so after a failover it writes to the promoted replica.
  */
-export function createRedis(options: RedisClientOptions, log: Logger): Redis {
+export function createRedis(options: RedisClientOptions & { clusterNodes?: [] }, log: Logger): Redis;
+export function createRedis(options: RedisClientOptions, log: Logger): RedisConnection;
+export function createRedis(options: RedisClientOptions, log: Logger): RedisConnection {
+  const redis = (options.clusterNodes ?? []).length > 0 ? createCluster(options, log) : createServer(options, log);
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (!down) log.warn({ err: err.message, connection: options.connectionName }, 'redis connection error');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info({ connection: options.connectionName }, 'redis connection restored');
+    down = false;
+  });
+  return redis;
+}
+
+/** A connection to one Redis: `url`, or the primary the Sentinels name. */
+function createServer(options: RedisClientOptions, log: Logger): Redis {
   const sentinels = options.sentinels ?? [];
   // Under Sentinel a lost primary is replaced within seconds and each try only asks a Sentinel first:
   // try often, so the service is back within a short cap of the switch rather than a long one.
   const capMs = sentinels.length > 0 ? Math.min(options.maxReconnectDelayMs, sentinelReconnectCapMs) : options.maxReconnectDelayMs;
-  const backoff = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 10), capMs);
-  const common: RedisOptions = {
-    connectionName: options.connectionName,
-    enableOfflineQueue: false,
-    // CLIENT SETINFO, sent on every connect, is unknown before Redis 7.2: its refusal would count as an error.
-    disableClientInfo: true,
-    enableAutoPipelining: true,
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: options.commandTimeoutMs * 2,
-    maxRetriesPerRequest: 1,
-    retryStrategy: backoff,
-  };
+  const retry = backoff(capMs);
+  const common: RedisOptions = { ...nodeOptions(options), enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: retry };
   const tls = options.url?.startsWith('rediss://') ?? false;
   const sentinelOptions: RedisOptions =
     sentinels.length === 0
@@ -48,7 +70,7 @@ export function createRedis(options: RedisClientOptions, log: Logger): Redis {
           name: options.sentinelMaster ?? 'mymaster',
           sentinelPassword: options.sentinelPassword,
           sentinelCommandTimeout: options.commandTimeoutMs,
-          sentinelRetryStrategy: backoff,
+          sentinelRetryStrategy: retry,
           failoverDetector: true,
           // rediss:// means TLS to the Sentinels as well as to the primary.
           ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
@@ -63,16 +85,64 @@ export function createRedis(options: RedisClientOptions, log: Logger): Redis {
     log.warn({ connection: options.connectionName }, 'redis connection given up by the client: connecting again');
     setTimeout(() => redis.connect().catch(() => {}), capMs).unref();
   });
-  let down = false;
-  redis.on('error', (err: Error) => {
-    if (!down) log.warn({ err: err.message, connection: options.connectionName }, 'redis connection error');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) log.info({ connection: options.connectionName }, 'redis connection restored');
-    down = false;
-  });
   return redis;
+}
+
+/**
+ * A connection to a Redis Cluster, with the credentials and TLS of `url` for every node. Its
+ * retry strategy (the whole cluster unreachable) never gives up, so, unlike a single connection, it
+ * never ends by itself.
+ */
+function createCluster(options: RedisClientOptions, log: Logger): Cluster {
+  const retry = backoff(options.maxReconnectDelayMs);
+  const url = options.url === undefined ? undefined : new URL(options.url);
+  const credentials: RedisOptions = {
+    ...(url?.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url?.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url?.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+  const settings: ClusterOptions = {
+    // The cluster's own queue; ioredis keeps each node's on, but sends a node nothing until it is up.
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    clusterRetryStrategy: retry,
+    // redisOptions.retryStrategy is not used for cluster nodes: this is the one they reconnect with.
+    clusterNodeRetryStrategy: retry,
+    slotsRefreshTimeout: options.commandTimeoutMs,
+    slotsRefreshInterval: slotsRefreshIntervalMs,
+    redisOptions: { ...nodeOptions(options), ...credentials },
+  };
+  const cluster = new Cluster(options.clusterNodes ?? [], settings);
+  // One warning per node while it fails (each reconnect try errs again), one line when it is back.
+  const failing = new Set<string>();
+  cluster.on('node error', (err: Error, node: string) => {
+    if (!failing.has(node)) log.warn({ err: err.message, node, connection: options.connectionName }, 'redis cluster node connection error');
+    failing.add(node);
+  });
+  cluster.on('+node', (node: Redis) => {
+    node.on('ready', () => {
+      const key = `${node.options.host}:${node.options.port}`;
+      if (failing.delete(key)) log.info({ node: key, connection: options.connectionName }, 'redis cluster node connection restored');
+    });
+  });
+  return cluster;
+}
+
+/** Delays between reconnect tries: doubling from 100 ms up to `capMs`. */
+function backoff(capMs: number): (attempt: number) => number {
+  return (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), capMs);
+}
+
+/** What every connection to a Redis server has, single, under Sentinel or a cluster node. */
+function nodeOptions(options: RedisClientOptions): RedisOptions {
+  return {
+    connectionName: options.connectionName,
+    // CLIENT SETINFO, sent on every connect, is unknown before Redis 7.2: its refusal would count as an error.
+    disableClientInfo: true,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: options.commandTimeoutMs * 2,
+    maxRetriesPerRequest: 1,
+  };
 }
 
 /** Replies that mean the credentials are wrong: retrying will not help. */
@@ -82,6 +152,8 @@ const refusedCredentials = /WRONGPASS|NOAUTH|invalid username-password|invalid p
  * and then for the Sentinels that watch it (an error).
  */
 const unknownMaster = /No such master with that name|invalid reply: null/;
+/** What a Redis without cluster mode answers the CLUSTER SLOTS a cluster connection starts with. */
+const notClusterNode = /cluster support disabled/;
 /**
  * A TLS certificate this process does not trust or that names another host, by Node's error code
  * or, once ioredis has wrapped the error (Sentinels), by OpenSSL's text.
@@ -108,8 +180,8 @@ const untrustedCertificate = new RegExp(
 
 /**
  * The start-up failure a connection error means when retrying cannot help (wrong credentials, a
- * certificate this process does not trust, a primary the Sentinels do not know), naming the
- * variable to fix; undefined for an error that may pass (Redis not up yet).
+ * certificate this process does not trust, a primary the Sentinels do not know, a cluster node that
+ * is not one), naming the variable to fix; undefined for an error that may pass (Redis not up yet).
  */
 export function startRefusalOf(err: Error & { code?: unknown }, masterName: string | undefined): ConfigError | undefined {
   const reply = err.message.split('\n')[0];
@@ -126,6 +198,9 @@ export function startRefusalOf(err: Error & { code?: unknown }, masterName: stri
   if (unknownMaster.test(err.message)) {
     return new ConfigError(`REDIS_SENTINEL_MASTER: the Sentinels monitor no primary named '${masterName}' (${reply})`);
   }
+  if (notClusterNode.test(err.message)) {
+    return new ConfigError(`REDIS_CLUSTER_NODES: a node listed is not in cluster mode (${reply}): list Redis Cluster nodes, or unset it and use REDIS_URL`);
+  }
   return undefined;
 }
 
@@ -134,26 +209,32 @@ export function startRefusalOf(err: Error & { code?: unknown }, masterName: stri
  * stops the service with a ConfigError naming the variable; Redis merely being away only returns
  * false after the timeout, as the service answers UNAVAILABLE until it is back.
  */
-export async function awaitRedisAtStart(redis: Redis, timeoutMs: number): Promise<boolean> {
+export async function awaitRedisAtStart(redis: RedisConnection, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return true;
+  const masterName = redis instanceof Cluster ? undefined : redis.options.name;
+  // A Sentinel's errors and a cluster node's come as events of their own.
+  const errorEvents = ['error', 'sentinelError', 'node error'];
   return new Promise<boolean>((resolve, reject) => {
     const finish = (settle: () => void): void => {
       clearTimeout(timer);
-      redis.off('ready', onReady).off('error', onError).off('sentinelError', onError);
+      redis.off('ready', onReady);
+      for (const event of errorEvents) redis.off(event, onError);
       settle();
     };
     const onReady = (): void => finish(() => resolve(true));
-    const onError = (err: Error): void => {
-      const refusal = startRefusalOf(err, redis.options.name);
+    // A cluster that could read the slot map from no node tells why in the last node's error.
+    const onError = (err: Error & { lastNodeError?: Error }): void => {
+      const refusal = startRefusalOf(err.lastNodeError ?? err, masterName);
       if (refusal) finish(() => reject(refusal));
     };
     const timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
-    redis.on('ready', onReady).on('error', onError).on('sentinelError', onError);
+    redis.on('ready', onReady);
+    for (const event of errorEvents) redis.on(event, onError);
   });
 }
 
 /** Resolves once the connection is ready, or rejects after the timeout. */
-export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<void> {
+export async function waitForRedis(redis: RedisConnection, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -169,10 +250,10 @@ export async function waitForRedis(redis: Redis, timeoutMs: number): Promise<voi
 }
 
 /** Connections closed by closeRedis: the only ones that stay closed. */
-const closedOnPurpose = new WeakSet<Redis>();
+const closedOnPurpose = new WeakSet<RedisConnection>();
 
 /** Closes the connection for good: QUIT when connected, and stop reconnecting. */
-export async function closeRedis(redis: Redis): Promise<void> {
+export async function closeRedis(redis: RedisConnection): Promise<void> {
   closedOnPurpose.add(redis);
   if (redis.status === 'ready') await redis.quit().catch(() => {});
   // Also after QUIT: it is what stops the Sentinel subscriptions of the failover detector.

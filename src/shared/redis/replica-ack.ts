@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './client.js';
 import { ReplicaAckTimeout } from './errors.js';
 
 /** What became of one WAIT, for metrics. */
@@ -22,7 +22,7 @@ export class ReplicaAcks {
   private closes = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     /** Replicas that must hold the data; 0 turns confirmation off. */
     private readonly replicas: number,
     private readonly timeoutMs: number,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from './client.js';
 
 /** A line `--- @include "name"` stands for the file includes/name.lua of the same folder (BullMQ's convention). */
 const includeLine = /^--- @include "([a-z0-9-]+)"$/gm;
@@ -16,7 +16,7 @@ export function scriptSource(folder: URL, name: string): string {
  * whose header names their KEYS, ARGV and return codes; ioredis runs them by SHA and re-sends the
  * body when Redis has forgotten it (after a restart).
  */
-export function defineScripts(redis: Redis, folder: URL, scripts: Record<string, number | 'variable'>): void {
+export function defineScripts(redis: RedisConnection, folder: URL, scripts: Record<string, number | 'variable'>): void {
   for (const [name, numberOfKeys] of Object.entries(scripts)) {
     const lua = scriptSource(folder, name);
     // 'variable': the caller passes the number of keys as the first argument.
@@ -25,7 +25,7 @@ export function defineScripts(redis: Redis, folder: URL, scripts: Record<string,
 }
 
 /** Calls a command defined by defineScripts. */
-export async function runScript(redis: Redis, name: string, keys: string[], args: (string | number)[]): Promise<unknown> {
+export async function runScript(redis: RedisConnection, name: string, keys: string[], args: (string | number)[]): Promise<unknown> {
   const command = (redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[name];
   if (!command) throw new Error(`redis script ${name} is not defined`);
   return command.call(redis, ...keys, ...args);

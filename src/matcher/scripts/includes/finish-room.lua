@@ -1,9 +1,9 @@
 -- finish_room: ends a room for good (included by end-room and move-rooms). Deletes the players'
 -- room_map when it is still this room, records an ENDED outcome for each unless they have moved on
--- (queued again in any region, or in another room), wakes their watchers, marks room:<id>:info ended with a TTL,
+-- (queued again in the region, or in another room), wakes their watchers, marks room:<id>:info ended with a TTL,
 -- frees the room's place on its server and appends the result to the results stream.
 --   info: { addr, left_id, right_id } of the room
---   e:    { prefix, now, outcome_ttl, channel, reason, winner, scores (JSON), ticks, ended_ttl,
+--   e:    { prefix (the region prefix), now, outcome_ttl, channel, reason, winner, scores (JSON), ticks, ended_ttl,
 --           results_key, load_key }
 local function finish_room(room_id, info_key, info, e)
   local prefix = e.prefix
