@@ -118,6 +118,16 @@ export class RedisCluster {
     }
   }
 
+  /**
+   * Starts the node killed on `port` again, on its old node file: it rejoins the cluster as a replica
+   * of the master that took its slots. Resolves once every master has a replica online again.
+   */
+  async restartNode(port: number): Promise<void> {
+    await this.spawnNode(port);
+    this.slotsOfLost.delete(port);
+    await this.untilSettled();
+  }
+
   /** SIGKILLs every node and removes the folder. */
   async stop(): Promise<void> {
     await Promise.all(
@@ -157,7 +167,7 @@ export class RedisCluster {
 
   private async spawnNode(port: number): Promise<void> {
     const dir = join(this.dir, `node-${port}`);
-    mkdirSync(dir);
+    mkdirSync(dir, { recursive: true });
     const settings: Record<string, string> = {
       port: String(port),
       bind: host,

@@ -77,6 +77,11 @@ export class ServiceProcess {
     return `127.0.0.1:${this.port}`;
   }
 
+  /** Whether the process has not exited. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** Sends SIGTERM and resolves with the exit code. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');

@@ -62,7 +62,7 @@ export function matcherService(deps: MatcherDeps): GrpcService {
   /** The player's view when it differs from `last`, once replicas hold it; `last` when nothing changed. */
   const readConfirmedChange = async (playerId: string, last: TicketView): Promise<TicketView> => {
     const current = await tickets.read(playerId);
-    if (!sameView(current, last)) await tickets.confirmRead();
+    if (!sameView(current, last)) await tickets.confirmRead(playerId, current);
     return current;
   };
 
@@ -87,7 +87,7 @@ export function matcherService(deps: MatcherDeps): GrpcService {
       const playerId = await player(ctx);
       const view = await tickets.read(playerId);
       if (!view.assignment) throw new AppError('not_found', 'no current assignment');
-      await tickets.confirmRead();
+      await tickets.confirmRead(playerId, view);
       return { assignment: signer.view(playerId, view.assignment, now()) };
     }),
 
@@ -106,7 +106,7 @@ export function matcherService(deps: MatcherDeps): GrpcService {
       const watch = hub.watch(playerId, ctx.signal);
       try {
         let last = await tickets.read(playerId);
-        await tickets.confirmRead();
+        await tickets.confirmRead(playerId, last);
         yield statusMessage(playerId, last);
         for await (const _ of watch) {
           // A revoked (or expired) session ends its watches at once: revocation wakes them.

@@ -70,7 +70,7 @@ export class RoomServerStore {
         [r.prefix, addr, serverId, capacity, nowMs, this.ttl.leaseMs, region],
       ),
     );
-    await this.acks.confirm();
+    await this.acks.confirm(k.servedRegions(), k.roomServerRegions(), r.roomServer(addr));
     return { serverId, assignedRooms: assigned };
   }
 
@@ -115,7 +115,7 @@ export class RoomServerStore {
     if (region === undefined) throw unknownLease();
     const r = this.keys.region(region);
     const drained = await runScript(this.redis, 'deregister-server', [r.roomServerLease(serverId), r.roomServerLoad()], [r.prefix, serverId]);
-    await this.acks.confirm();
+    await this.acks.confirm(r.roomServerLoad());
     if (typeof drained !== 'string') throw unknownLease();
     return { addr: drained, region };
   }
@@ -143,7 +143,7 @@ export class RoomServerStore {
         ],
       ),
     );
-    await this.acks.confirm();
+    await this.acks.confirm(r.roomInfo(roomId));
     if (code === -1) throw unknownLease();
     if (code === -3) throw new AppError('permission_denied', 'room belongs to another server');
     // Unknown is not an error: a retried report may arrive after the ended room's record expired.

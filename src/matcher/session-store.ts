@@ -49,17 +49,18 @@ export class SessionStore {
     checkDeviceId(deviceId);
     // Two steps in two slots: a failure between them leaves a device mapped and no session issued,
     // and the client's retry logs in as the same player.
-    const [playerId, created] = (await runScript(this.redis, 'login-device', [this.keys.device(deviceId)], [randomUUID(), this.limits.deviceTtlSec])) as [string, number];
-    return { ...(await this.issue(playerId, nowMs)), created: created === 1 };
+    const device = this.keys.device(deviceId);
+    const [playerId, created] = (await runScript(this.redis, 'login-device', [device], [randomUUID(), this.limits.deviceTtlSec])) as [string, number];
+    const session = await this.store(playerId, nowMs);
+    await this.acks.confirm(device, this.keys.playerSessions(playerId));
+    return { ...session, created: created === 1 };
   }
 
   /** Issues a new session token for a player whose identity is already established. */
   async issue(playerId: string, nowMs: number): Promise<IssuedSession> {
-    const token = newToken(playerId);
-    const { sessionTtlSec, maxSessionsPerPlayer } = this.limits;
-    const expiresAtMs = await runScript(this.redis, 'issue-session', [this.keys.playerSessions(playerId)], [token, nowMs, sessionTtlSec, maxSessionsPerPlayer]);
-    await this.acks.confirm();
-    return { playerId, token, expiresAtMs: Number(expiresAtMs) };
+    const session = await this.store(playerId, nowMs);
+    await this.acks.confirm(this.keys.playerSessions(playerId));
+    return session;
   }
 
   /** The player a token belongs to; UNAUTHENTICATED when missing, malformed, unknown or expired. */
@@ -77,8 +78,16 @@ export class SessionStore {
   async revoke(playerId: string, nowMs: number, token?: string): Promise<number> {
     const k = this.keys;
     const ended = await runScript(this.redis, 'revoke-sessions', [k.playerSessions(playerId)], [playerId, token ?? '', k.ticketEvents(), nowMs]);
-    await this.acks.confirm();
+    await this.acks.confirm(k.playerSessions(playerId));
     return Number(ended);
+  }
+
+  /** Stores a new session of the player (not yet confirmed by replicas). */
+  private async store(playerId: string, nowMs: number): Promise<IssuedSession> {
+    const token = newToken(playerId);
+    const { sessionTtlSec, maxSessionsPerPlayer } = this.limits;
+    const expiresAtMs = await runScript(this.redis, 'issue-session', [this.keys.playerSessions(playerId)], [token, nowMs, sessionTtlSec, maxSessionsPerPlayer]);
+    return { playerId, token, expiresAtMs: Number(expiresAtMs) };
   }
 }
 

@@ -22,6 +22,8 @@ export interface TicketView {
   state: TicketState;
   changedAtMs: number;
   assignment?: AssignmentRecord;
+  /** The region it was read in (null: the player never queued). */
+  region: string | null;
 }
 
 /** How a ticket can end, as stored in match:outcome:<player>. */
@@ -85,7 +87,7 @@ export class TicketStore {
             | 'assigned'
             | 'retired';
           if (standing !== 'retired') {
-            await this.acks.confirm();
+            await this.acks.confirm(old.ticket(playerId));
             return { state: standing, created: false };
           }
         }
@@ -107,7 +109,7 @@ export class TicketStore {
       ]);
       const [state, created] = reply as ['queued' | 'assigned' | 'fenced', number];
       if (state === 'fenced') continue;
-      await this.acks.confirm();
+      await this.acks.confirm(k.activeRegions(), k.playerRegion(playerId), r.queue());
       return { state, created: created === 1 };
     }
     throw new AppError('unavailable', 'the player is being queued in another region at the same time: try again');
@@ -124,7 +126,7 @@ export class TicketStore {
       [r.queue(), r.waiting(), r.outcome(playerId), r.ticket(playerId)],
       [playerId, nowMs, this.outcomeTtlSec, this.keys.ticketEvents()],
     );
-    await this.acks.confirm();
+    await this.acks.confirm(r.queue());
     return Number(removed) === 1;
   }
 
@@ -135,11 +137,12 @@ export class TicketStore {
   }
 
   /**
-   * Resolves once replicas hold everything read so far (another replica's claim, a move): call it
-   * before telling a player what a read found, so nothing a player was told vanishes in a failover.
+   * Resolves once replicas hold what `read` found for the player (another replica's claim, a move):
+   * call it before telling a player what a read found, so nothing a player was told vanishes in a failover.
    */
-  confirmRead(): Promise<void> {
-    return this.acks.confirm();
+  confirmRead(playerId: string, view: TicketView): Promise<void> {
+    const k = this.keys;
+    return this.acks.confirm(k.playerRegion(playerId), ...(view.region === null ? [] : [k.region(view.region).roomMap(playerId)]));
   }
 
   /**
@@ -149,7 +152,7 @@ export class TicketStore {
    */
   async read(playerId: string): Promise<TicketView> {
     const { region } = await this.playerRegion(playerId);
-    if (region === null) return { state: 'not_queued', changedAtMs: 0 };
+    if (region === null) return { state: 'not_queued', changedAtMs: 0, region };
     const r = this.keys.region(region);
     const [mapFields, enqueuedAt, outcomeFields] = (await runScript(this.redis, 'read-ticket', [r.roomMap(playerId), r.ticket(playerId), r.outcome(playerId)], [])) as [
       string[],
@@ -160,12 +163,12 @@ export class TicketStore {
     const outcome = fieldsOf(outcomeFields);
     if (roomMap.room_id !== undefined) {
       const assignment = toAssignment(roomMap);
-      return { state: 'assigned', changedAtMs: assignment.assignedAtMs, assignment };
+      return { state: 'assigned', changedAtMs: assignment.assignedAtMs, assignment, region };
     }
-    if (enqueuedAt != null) return { state: 'queued', changedAtMs: Number(enqueuedAt) };
+    if (enqueuedAt != null) return { state: 'queued', changedAtMs: Number(enqueuedAt), region };
     const status = outcome.status;
-    if (status === undefined || !outcomeStates.has(status)) return { state: 'not_queued', changedAtMs: 0 };
-    return { state: status as TicketState, changedAtMs: Number(outcome.changed_at ?? 0) };
+    if (status === undefined || !outcomeStates.has(status)) return { state: 'not_queued', changedAtMs: 0, region };
+    return { state: status as TicketState, changedAtMs: Number(outcome.changed_at ?? 0), region };
   }
 }
 

@@ -27,6 +27,8 @@ export interface LibraryPlayerOptions {
   mmr: number;
   /** Follow the ball (wins points) or stand still (loses them). */
   chase: boolean;
+  /** The region to be matched in (unset: the default one). */
+  region?: string;
 }
 
 /**
@@ -54,7 +56,7 @@ export class LibraryPlayer {
     readonly options: LibraryPlayerOptions,
   ) {
     const onRetry = (err: unknown, delayMs: number): void => void this.retries.push({ code: grpcCodeOf(err), delayMs });
-    this.matchmaking = new MatchmakingClient(matcherTarget, { onRetry });
+    this.matchmaking = new MatchmakingClient(matcherTarget, { onRetry, region: options.region });
     this.game = new GameClient(this.matchmaking);
     this.game.on('assigned', (a) => this.assignments.push(a));
     this.game.on('connected', (w) => {

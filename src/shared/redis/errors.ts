@@ -7,7 +7,10 @@ import { AppError } from '../errors.js';
  */
 const transientReplyPrefixes = ['LOADING', 'BUSY', 'MASTERDOWN', 'READONLY', 'TRYAGAIN', 'CLUSTERDOWN', 'OOM', 'MISCONF', 'NOREPLICAS'];
 
-/** Client-side failures ioredis reports when the connection is down or a command took too long. */
+/**
+ * Client-side failures ioredis reports when the connection is down or a command took too long (the
+ * last four: a Cluster that has no usable node or slot map for now, e.g. during a failover).
+ */
 const unreachableMessages = [
   "Stream isn't writeable",
   'Connection is closed',
@@ -16,6 +19,10 @@ const unreachableMessages = [
   'connect ECONNREFUSED',
   'read ECONNRESET',
   'write EPIPE',
+  "Cluster isn't ready",
+  'None of startup nodes is available',
+  'Too many Cluster redirections',
+  'Failed to refresh slots cache',
 ];
 
 /** Replicas did not confirm a write (ReplicaAcks): it may be lost in a failover, so it is not acknowledged. */

@@ -1,3 +1,5 @@
+import calculateSlot from 'cluster-key-slot';
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisConnection } from './client.js';
 import { ReplicaAckTimeout } from './errors.js';
 
@@ -16,9 +18,9 @@ export type ReplicaAckResult = 'ok' | 'timeout';
  * returned: that WAIT may not cover it).
  */
 export class ReplicaAcks {
-  private running: Promise<void> | undefined;
-  private next: Promise<void> | undefined;
-  /** Times the connection closed: a WAIT on a new connection says nothing of writes made on the old one. */
+  /** Each master's grouped WAITs (one entry for a single Redis), by connection. */
+  private readonly waiters = new WeakMap<Redis, GroupedWait>();
+  /** Times a connection closed: a WAIT on a new connection says nothing of writes made on the old one. */
   private closes = 0;
 
   constructor(
@@ -28,17 +30,62 @@ export class ReplicaAcks {
     private readonly timeoutMs: number,
     private readonly onResult: (result: ReplicaAckResult, seconds: number) => void = () => {},
   ) {
-    redis.on('close', () => this.closes++);
+    if (redis instanceof Cluster) {
+      // A node's connection closing, or a node leaving the cluster's view, fails confirmations in flight.
+      redis.on('+node', (node: Redis) => node.on('close', () => this.closes++));
+      redis.on('-node', () => this.closes++);
+    } else {
+      redis.on('close', () => this.closes++);
+    }
   }
 
-  async confirm(): Promise<void> {
+  /**
+   * Resolves once enough replicas hold what this process wrote or read so far of `keys` (on one
+   * Redis: of everything). On a cluster a command went to the master of its key's slot, and WAIT,
+   * which has no key, has to be sent to that master on the same connection: confirm waits on the
+   * masters of the keys given (on every master when none is given, or when the slot map does not
+   * name one), so a shard left without a replica stalls only the writes to its slots.
+   */
+  async confirm(...keys: string[]): Promise<void> {
     if (this.replicas === 0) return;
     const closes = this.closes;
-    await this.shareWait();
+    const connections = this.redis instanceof Cluster ? mastersOf(this.redis, keys) : [this.redis];
+    await Promise.all(connections.map((connection) => this.waiterOf(connection).share()));
     if (this.closes !== closes) throw new ReplicaAckTimeout('the Redis connection was lost before replicas confirmed the write');
   }
 
-  private shareWait(): Promise<void> {
+  private waiterOf(connection: Redis): GroupedWait {
+    let waiter = this.waiters.get(connection);
+    if (!waiter) {
+      waiter = new GroupedWait(() => this.waitOnce(connection));
+      this.waiters.set(connection, waiter);
+    }
+    return waiter;
+  }
+
+  private async waitOnce(connection: Redis): Promise<void> {
+    const startedAt = performance.now();
+    const acknowledged = await connection.wait(this.replicas, this.timeoutMs);
+    const seconds = (performance.now() - startedAt) / 1000;
+    if (acknowledged < this.replicas) {
+      this.onResult('timeout', seconds);
+      throw new ReplicaAckTimeout(`${acknowledged} of ${this.replicas} replicas confirmed the write within ${this.timeoutMs} ms`);
+    }
+    this.onResult('ok', seconds);
+  }
+}
+
+/**
+ * One connection's WAITs, grouped: one at a time, and every caller that arrives while one runs shares
+ * the next (a WAIT sent before a caller's own command returned may not cover it).
+ */
+class GroupedWait {
+  private running: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
+
+  constructor(private readonly waitOnce: () => Promise<void>) {}
+
+  share(): Promise<void> {
     if (!this.running) return this.start();
     this.next ??= this.running.then(ignore, ignore).then(() => {
       this.next = undefined;
@@ -54,17 +101,19 @@ export class ReplicaAcks {
     this.running = wait;
     return wait;
   }
+}
 
-  private async waitOnce(): Promise<void> {
-    const startedAt = performance.now();
-    const acknowledged = await this.redis.wait(this.replicas, this.timeoutMs);
-    const seconds = (performance.now() - startedAt) / 1000;
-    if (acknowledged < this.replicas) {
-      this.onResult('timeout', seconds);
-      throw new ReplicaAckTimeout(`${acknowledged} of ${this.replicas} replicas confirmed the write within ${this.timeoutMs} ms`);
-    }
-    this.onResult('ok', seconds);
+/** The master connections serving the keys' slots; every master when a key's is not known. */
+function mastersOf(cluster: Cluster, keys: readonly string[]): Redis[] {
+  const masters = cluster.nodes('master');
+  const byAddress = new Map(masters.map((node) => [`${node.options.host}:${node.options.port}`, node]));
+  const serving = new Set<Redis>();
+  for (const key of keys) {
+    const node = byAddress.get(cluster.slots[calculateSlot(key)]?.[0] ?? '');
+    if (!node) return masters;
+    serving.add(node);
   }
+  return keys.length === 0 ? masters : [...serving];
 }
 
 function ignore(): void {}
