@@ -7,7 +7,6 @@
  *
  *   npm run bench:matcher -- --seconds 5 --runs 3 --concurrency 64 --rate 5000
  */
-import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { Command } from 'commander';
 import type { Redis } from 'ioredis';
@@ -18,6 +17,11 @@ import { ServiceProcess, startMatcher } from '../test/support/service-process.js
 import { closedLoop, cpuMs, median, openLoop, percentile, pinSelf, type LoadResult } from './support/load.js';
 import { RawGrpcChannel } from './support/raw-grpc.js';
 import { fmt, writeSummary } from './support/summary.js';
+import { seedSessions } from './support/sessions.js';
+import { Keys } from '../src/shared/redis/keys.js';
+import { defaultRegion } from '../src/shared/region.js';
+
+const keys = new Keys('');
 
 const options = new Command('bench:matcher')
   .option('--seconds <n>', 'length of each measurement', Number, 5)
@@ -51,19 +55,10 @@ async function enqueueLoad(address: string, load: Load, tokens: string[]): Promi
   return result;
 }
 
-/** Writes sessions for new players straight to Redis (set-up, not measured); returns their tokens. */
-async function newPlayers(admin: Redis, label: string, count: number): Promise<string[]> {
-  const tokens = Array.from({ length: count }, () => randomBytes(32).toString('base64url'));
-  const pipeline = admin.pipeline();
-  tokens.forEach((token, i) => pipeline.hset(`session:${token}`, 'player_id', `${label}-${i}`, 'expires', Date.now() + 3_600_000));
-  await pipeline.exec();
-  return tokens;
-}
-
 /** Enqueue → assignment times (ms) of players `${label}-0..count-1`, from their room_map. */
 async function assignmentWaits(admin: Redis, label: string, count: number): Promise<{ waits: number[]; unassigned: number }> {
   const pipeline = admin.pipeline();
-  for (let i = 0; i < count; i++) pipeline.hmget(`room_map:${label}-${i}`, 'enqueued_at', 'assigned_at');
+  for (let i = 0; i < count; i++) pipeline.hmget(keys.region(defaultRegion).roomMap(`${label}-${i}`), 'enqueued_at', 'assigned_at');
   const waits: number[] = [];
   let unassigned = 0;
   for (const [, fields] of (await pipeline.exec()) ?? []) {
@@ -113,8 +108,8 @@ try {
   let unassigned = 0;
   for (let run = 1; run <= options.runs; run++) {
     console.log(`run ${run}`);
-    const saturating = await newPlayers(admin, `max${run}`, Math.ceil(options.seconds * 20000));
-    const paced = await newPlayers(admin, `rate${run}`, Math.ceil(options.seconds * options.rate));
+    const saturating = await seedSessions(admin, `max${run}`, Math.ceil(options.seconds * 20000));
+    const paced = await seedSessions(admin, `rate${run}`, Math.ceil(options.seconds * options.rate));
     results.noopMax.push(await measured(noopPids, () => enqueueLoad(noop.address, saturate, dummy)));
     show('no-op grpc-js, saturated', results.noopMax.at(-1)!);
     results.matcherMax.push(await measured(matcherPids, () => enqueueLoad(matcher.address, saturate, saturating)));

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { EnqueueRequest } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { Keys } from '../../src/shared/redis/keys.js';
+import { seedSessions } from './sessions.js';
 import { defaultRegion } from '../../src/shared/region.js';
 import { sampleValue, scrapeMetrics } from '../../test/support/prom-text.js';
 import { closedLoop, cpuMs, openLoop, type LoadResult } from './load.js';
@@ -49,14 +49,7 @@ export interface CostRun {
  * until both replicas hold them; returns their tokens.
  */
 export async function newPlayers(primary: Redis, label: string, count: number): Promise<string[]> {
-  const keys = new Keys('');
-  const players = Array.from({ length: count }, (_, i) => `${label}-${i}`);
-  const tokens = players.map((playerId) => `${playerId}.${randomBytes(32).toString('base64url')}`);
-  for (let from = 0; from < count; from += 10_000) {
-    const pipeline = primary.pipeline();
-    players.slice(from, from + 10_000).forEach((playerId, i) => pipeline.zadd(keys.playerSessions(playerId), Date.now() + 3_600_000, tokens[from + i]!));
-    await pipeline.exec();
-  }
+  const tokens = await seedSessions(primary, label, count);
   await primary.wait(2, 10_000);
   return tokens;
 }

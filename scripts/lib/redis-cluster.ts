@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { canListen } from './ports.js';
 import { spawnRedisServer } from './redis-process.js';
 
@@ -41,14 +41,16 @@ export class RedisCluster {
     private readonly dir: string,
     private readonly ports: number[],
     private readonly password: string | undefined,
+    /** The core every node is pinned to (benchmarks); unset: not pinned. */
+    private readonly cpu: number | undefined,
   ) {}
 
   /**
    * Starts the six nodes, joins them into a cluster (`redis-cli --cluster create`) and waits until
    * every node reports it whole and every master has its replica online. On failure, stops what started.
    */
-  static async start(options: { password?: string } = {}): Promise<RedisCluster> {
-    const cluster = new RedisCluster(mkdtempSync(join(tmpdir(), 'mini-redis-cluster-')), await freeNodePorts(masterCount * 2), options.password);
+  static async start(options: { password?: string; cpu?: number } = {}): Promise<RedisCluster> {
+    const cluster = new RedisCluster(mkdtempSync(join(tmpdir(), 'mini-redis-cluster-')), await freeNodePorts(masterCount * 2), options.password, options.cpu);
     try {
       // Settled, not all: a node still starting when another failed would escape stop().
       const spawned = await Promise.allSettled(cluster.ports.map((port) => cluster.spawnNode(port)));
@@ -74,6 +76,14 @@ export class RedisCluster {
       REDIS_CLUSTER_NODES: this.nodes.join(','),
       ...(this.password ? { REDIS_URL: `redis://:${encodeURIComponent(this.password)}@${host}` } : {}),
     };
+  }
+
+  /** A cluster client for a test's own reads and writes (disconnect it when done). */
+  client(): Cluster {
+    return new Cluster(
+      this.ports.map((port) => ({ host, port })),
+      { redisOptions: this.password ? { password: this.password } : {} },
+    );
   }
 
   /** The masters and their slots, as the first live node that answers sees them. */
@@ -126,6 +136,11 @@ export class RedisCluster {
     await this.spawnNode(port);
     this.slotsOfLost.delete(port);
     await this.untilSettled();
+  }
+
+  /** The process ids of the nodes running now (for CPU accounting). */
+  get pids(): number[] {
+    return [...this.processes.values()].flatMap((child) => (child.pid === undefined || child.exitCode !== null ? [] : [child.pid]));
   }
 
   /** SIGKILLs every node and removes the folder. */
@@ -183,7 +198,7 @@ export class RedisCluster {
     };
     const args = Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value]);
     const url = `redis://${this.password ? `:${encodeURIComponent(this.password)}@` : ''}${host}:${port}`;
-    this.processes.set(port, await spawnRedisServer(args, url));
+    this.processes.set(port, await spawnRedisServer(args, url, { cpu: this.cpu }));
   }
 
   /** Joins the nodes: redis-cli makes three of them masters and the others their replicas. */
