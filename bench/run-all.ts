@@ -17,7 +17,7 @@ import { describeMachine, machineInfo } from './support/machine-info.js';
 import { fmt, targetText, verdict, type BenchSummary } from './support/summary.js';
 
 const options = new Command('bench')
-  .option('--only <names>', 'comma-separated subset: matcher, pass, rooms, reconnect, watch, redis, failover, redis-ha')
+  .option('--only <names>', 'comma-separated subset: matcher, pass, rooms, reconnect, watch, redis, failover, redis-ha, cluster')
   .option('--quick', 'one run of each with smaller settings (a smoke test, not figures to quote)')
   .option('--json <file>', 'also write every summary, with the machine, to this file')
   .parse()
@@ -62,6 +62,13 @@ const benches: { name: string; script: string; entry: string; args: string[]; qu
     entry: 'bench/redis-ha.ts',
     args: ['--failovers', '5', '--runs', '3'],
     quickArgs: ['--failovers', '2', '--runs', '1', '--seconds', '2'],
+  },
+  {
+    name: 'cluster',
+    script: 'bench:cluster',
+    entry: 'bench/cluster.ts',
+    args: ['--seconds', '3', '--runs', '3'],
+    quickArgs: ['--seconds', '2', '--runs', '1'],
   },
 ];
 

@@ -1,16 +1,15 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { FailoverStore } from '../../src/matcher/failover-store.js';
 import { MatchStore } from '../../src/matcher/match-store.js';
 import { RoomServerStore } from '../../src/matcher/room-server-store.js';
-import { defineMatcherScripts } from '../../src/matcher/scripts.js';
 import { TicketStore } from '../../src/matcher/ticket-store.js';
-import { closeRedis, createRedis, waitForRedis } from '../../src/shared/redis/client.js';
+import { closeRedis } from '../../src/shared/redis/client.js';
 import { isRedisUnavailable } from '../../src/shared/redis/errors.js';
 import { Keys } from '../../src/shared/redis/keys.js';
 import { ReplicaAcks } from '../../src/shared/redis/replica-ack.js';
 import { RedisServer } from '../support/redis-server.js';
+import { replicaConnections } from '../support/replica-connections.js';
 
 const keys = new Keys('');
 /** The default region's keys, where most of these tests' rooms are. */
@@ -34,11 +33,7 @@ describe('moving rooms off lost room servers (move-rooms.lua, report-unreachable
 
   before(async () => {
     server = await RedisServer.start();
-    connections = [1, 2, 3].map((n) =>
-      createRedis({ url: server.url, commandTimeoutMs: 2000, maxReconnectDelayMs: 100, connectionName: `replica-${n}` }, pino({ level: 'silent' })),
-    );
-    for (const connection of connections) defineMatcherScripts(connection);
-    await Promise.all(connections.map((c) => waitForRedis(c, 3000)));
+    connections = await replicaConnections(server.url);
     redis = connections[0]!;
     check = server.client();
     servers = new RoomServerStore(redis, keys, noAcks(redis), { leaseMs, ...ttls });

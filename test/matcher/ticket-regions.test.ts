@@ -1,12 +1,11 @@
 import { expect } from 'chai';
-import { pino } from 'pino';
-import { defineMatcherScripts } from '../../src/matcher/scripts.js';
 import { TicketStore } from '../../src/matcher/ticket-store.js';
-import { closeRedis, createRedis, waitForRedis, type RedisConnection } from '../../src/shared/redis/client.js';
+import { closeRedis, type RedisConnection } from '../../src/shared/redis/client.js';
 import { Keys } from '../../src/shared/redis/keys.js';
 import { ReplicaAcks } from '../../src/shared/redis/replica-ack.js';
 import { runScript } from '../../src/shared/redis/scripts.js';
 import { RedisServer } from '../support/redis-server.js';
+import { replicaConnections } from '../support/replica-connections.js';
 
 const keys = new Keys('');
 const regions = ['eu-west', 'us-east', 'ap-south'];
@@ -19,11 +18,7 @@ describe('a ticket moving between regions (retire-region, set-player-region, enq
 
   before(async () => {
     server = await RedisServer.start();
-    connections = [1, 2, 3].map((n) =>
-      createRedis({ url: server.url, commandTimeoutMs: 2000, maxReconnectDelayMs: 100, connectionName: `replica-${n}` }, pino({ level: 'silent' })),
-    );
-    for (const connection of connections) defineMatcherScripts(connection);
-    await Promise.all(connections.map((c) => waitForRedis(c, 3000)));
+    connections = await replicaConnections(server.url);
     // Three Matcher replicas' stores, each on its own connection.
     stores = connections.map((c) => new TicketStore(c, keys, new ReplicaAcks(c, 0, 0), 3600));
     check = server.client();
