@@ -37,8 +37,8 @@ function loadConfig(): LocalSystemConfig {
 
 /** Finds or starts the Redis the system runs on: the variables that tell every service where it is, and the banner's lines. */
 async function startRedis(choice: LocalRedisConfig): Promise<{ env: Record<string, string>; banner: string[] }> {
-  // Under REDIS_SENTINELS the services read the same variables, inherited.
-  if (choice.kind === 'sentinels') return { env: {}, banner: [`  Redis            ${choice.description}  (from REDIS_SENTINELS)`] };
+  // Under REDIS_SENTINELS or REDIS_CLUSTER_NODES the services read the same variables, inherited.
+  if (choice.kind === 'external') return { env: {}, banner: [`  Redis            ${choice.description}  (from ${choice.variable})`] };
   if (choice.kind === 'single') {
     const redis = await localRedis(choice.url);
     stopRedis = () => redis.stop();

@@ -18,8 +18,8 @@ export interface LocalRedisHaConfig {
 export type LocalRedisConfig =
   /** One Redis: REDIS_URL; undefined: reuse 127.0.0.1:6379 if it answers, else start one. */
   | { kind: 'single'; url: string | undefined }
-  /** REDIS_SENTINELS: every service reads the same variables and finds the primary through them. */
-  | { kind: 'sentinels'; description: string }
+  /** REDIS_SENTINELS or REDIS_CLUSTER_NODES: every service reads the same variables and connects through them. */
+  | { kind: 'external'; description: string; variable: 'REDIS_SENTINELS' | 'REDIS_CLUSTER_NODES' }
   /** --redis-ha: a primary, replicas and three Sentinels started here. */
   | { kind: 'ha'; layout: LocalRedisHaConfig };
 
@@ -79,7 +79,7 @@ export function loadLocalSystemConfig(argv: string[], env: NodeJS.ProcessEnv): L
     .addOption(haOption('--redis-ha-dir <dir>', 'folder of the Sentinel layout (default: .data/redis-ha)'))
     .addHelpText(
       'after',
-      '\nEnvironment: REDIS_URL (default: reuse 127.0.0.1:6379 or start redis-server) or REDIS_SENTINELS and REDIS_SENTINEL_MASTER,' +
+      '\nEnvironment: REDIS_URL (default: reuse 127.0.0.1:6379 or start redis-server) or REDIS_SENTINELS and REDIS_SENTINEL_MASTER, or REDIS_CLUSTER_NODES,' +
         ' the other REDIS_* variables (passed to every service), ROOM_SECRET, LOG_LEVEL',
     );
   const flags = command.parse(argv).opts<Flags>();
@@ -90,7 +90,7 @@ export function loadLocalSystemConfig(argv: string[], env: NodeJS.ProcessEnv): L
   const e = parseEnv({ ...redisEnv, ROOM_SECRET: commonEnv.ROOM_SECRET, LOG_LEVEL: commonEnv.LOG_LEVEL }, env);
   let redis: LocalRedisConfig;
   if (flags.redisHa) {
-    const given = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_PASSWORD'] as const).filter((name) => e[name] !== undefined);
+    const given = (['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_PASSWORD', 'REDIS_CLUSTER_NODES'] as const).filter((name) => e[name] !== undefined);
     if (given.length > 0) command.error(`error: --redis-ha starts its own Redis and tells every service where it is: unset ${given.join(', ')}`);
     const layout = haLayout(flags, e.REDIS_SENTINEL_MASTER, (message) => command.error(`error: ${message}`));
     // The services read the other REDIS_* variables themselves: check them now, as they will.
@@ -98,7 +98,8 @@ export function loadLocalSystemConfig(argv: string[], env: NodeJS.ProcessEnv): L
     redis = { kind: 'ha', layout };
   } else {
     const redisConfig = redisConfigOf(e);
-    redis = redisConfig.sentinels.length > 0 ? { kind: 'sentinels', description: describeRedis(redisConfig) } : { kind: 'single', url: e.REDIS_URL };
+    const variable = redisConfig.sentinels.length > 0 ? 'REDIS_SENTINELS' : redisConfig.clusterNodes.length > 0 ? 'REDIS_CLUSTER_NODES' : undefined;
+    redis = variable ? { kind: 'external', description: describeRedis(redisConfig), variable } : { kind: 'single', url: e.REDIS_URL };
   }
   return {
     host: flags.host,
