@@ -2,6 +2,7 @@ import type { RedisConnection } from '../shared/redis/client.js';
 import { EndReason, endReasonToJSON } from '../gen/mini/room/v1/registry.js';
 import type { Keys } from '../shared/redis/keys.js';
 import { runScript } from '../shared/redis/scripts.js';
+import { unreachableVerdicts, type UnreachableVerdictKind } from '../shared/redis/contract.js';
 
 /** What one move-rooms call did for a server. */
 export interface MoveReport {
@@ -18,14 +19,13 @@ export interface MoveReport {
 
 /** What a player's unreachable report led to (report-unreachable.lua). */
 export interface UnreachableVerdict {
-  kind: (typeof verdictOfCode)[number];
+  kind: UnreachableVerdictKind;
   /** The room's server ('' when not_current). */
   addr: string;
   /** With server_on_time and revoked: how long ago the server's last heartbeat was (ms). */
   sinceHeartbeatMs: number;
 }
 
-const verdictOfCode = ['not_current', 'noted', 'server_on_time', 'revoked', 'already_gone'] as const;
 
 /** TTLs and limits of moving rooms. */
 export interface FailoverLimits {
@@ -112,6 +112,6 @@ export class FailoverStore {
       [r.roomMap(playerId), r.roomInfo(roomId), r.roomUnreachable(roomId), r.roomServerLoad()],
       [r.prefix, playerId, roomId, nowMs, limits.lateAfterMs, limits.reportTtlMs, limits.leaseTtlMs],
     )) as [number, string, number];
-    return { kind: verdictOfCode[code] ?? 'not_current', addr, sinceHeartbeatMs: Number(sinceHeartbeatMs) };
+    return { kind: unreachableVerdicts[code] ?? 'not_current', addr, sinceHeartbeatMs: Number(sinceHeartbeatMs) };
   }
 }

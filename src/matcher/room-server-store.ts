@@ -4,6 +4,7 @@ import { AppError } from '../shared/errors.js';
 import type { Keys, RegionKeys } from '../shared/redis/keys.js';
 import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { runScript } from '../shared/redis/scripts.js';
+import { endRoomReply, replyName, serverStatus, type EndRoomReply } from '../shared/redis/contract.js';
 import { isRegionName } from '../shared/region.js';
 
 export interface LoadReport {
@@ -99,7 +100,7 @@ export class RoomServerStore {
         const r = this.keys.region(region);
         const addrs = await this.redis.zrange(r.roomServerLoad(), 0, -1);
         const statuses = await Promise.all(addrs.map((addr) => this.redis.hget(r.roomServer(addr), 'status')));
-        return statuses.filter((status) => status === 'live').length;
+        return statuses.filter((status) => status === serverStatus.live).length;
       }),
     );
   }
@@ -121,10 +122,11 @@ export class RoomServerStore {
   }
 
   /** Records a finished game and frees its room; says whether it ended now, had already, or is unknown. */
-  async endRoom(serverId: string, roomId: string, end: RoomEnd, nowMs: number): Promise<'ended' | 'already_ended' | 'unknown_room'> {
+  async endRoom(serverId: string, roomId: string, end: RoomEnd, nowMs: number): Promise<Exclude<EndRoomReply, 'unknown_lease' | 'other_server'>> {
     // A room is in its server's region and never changes region.
     const r = this.leaseRegion(serverId);
-    const code = Number(
+    const reply = replyName(
+      endRoomReply,
       await runScript(
         this.redis,
         'end-room',
@@ -142,13 +144,13 @@ export class RoomServerStore {
           this.ttl.endedRoomSec,
         ],
       ),
+      'unknown_lease',
     );
     await this.acks.confirm(r.roomInfo(roomId));
-    if (code === -1) throw unknownLease();
-    if (code === -3) throw new AppError('permission_denied', 'room belongs to another server');
+    if (reply === 'unknown_lease') throw unknownLease();
+    if (reply === 'other_server') throw new AppError('permission_denied', 'room belongs to another server');
     // Unknown is not an error: a retried report may arrive after the ended room's record expired.
-    if (code === -2) return 'unknown_room';
-    return code === 1 ? 'ended' : 'already_ended';
+    return reply;
   }
 
   /** The keys of the region a lease is in; NOT_FOUND for an id this Matcher never issued. */

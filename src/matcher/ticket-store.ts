@@ -3,6 +3,7 @@ import type { Keys } from '../shared/redis/keys.js';
 import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { AppError } from '../shared/errors.js';
 import { runScript } from '../shared/redis/scripts.js';
+import { ticketOutcomes, type EnqueueReply, type RetireRegionReply } from '../shared/redis/contract.js';
 
 export type TicketState = 'not_queued' | 'queued' | 'assigned' | 'timed_out' | 'dequeued' | 'ended';
 
@@ -27,7 +28,7 @@ export interface TicketView {
 }
 
 /** How a ticket can end, as stored in match:outcome:<player>. */
-const outcomeStates: ReadonlySet<string> = new Set(['timed_out', 'dequeued', 'ended']);
+const outcomeStates: ReadonlySet<string> = new Set(ticketOutcomes);
 
 /**
  * How long a player's region pointer lasts without an enqueue: far longer than a ticket and a game,
@@ -82,10 +83,10 @@ export class TicketStore {
       if (pointer.region !== region) {
         if (pointer.region !== null) {
           const old = k.region(pointer.region);
-          const standing = (await runScript(this.redis, 'retire-region', [old.ticket(playerId), old.roomMap(playerId), old.ticketFence(playerId)], [gen, this.outcomeTtlSec])) as
-            | 'queued'
-            | 'assigned'
-            | 'retired';
+          const standing = (await runScript(this.redis, 'retire-region', [old.ticket(playerId), old.roomMap(playerId), old.ticketFence(playerId)], [
+            gen,
+            this.outcomeTtlSec,
+          ])) as RetireRegionReply;
           if (standing !== 'retired') {
             await this.acks.confirm(old.ticket(playerId));
             return { state: standing, created: false };
@@ -107,7 +108,7 @@ export class TicketStore {
           [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec, gen],
         ),
       ]);
-      const [state, created] = reply as ['queued' | 'assigned' | 'fenced', number];
+      const [state, created] = reply as [EnqueueReply, number];
       if (state === 'fenced') continue;
       await this.acks.confirm(k.activeRegions(), k.playerRegion(playerId), r.queue());
       return { state, created: created === 1 };

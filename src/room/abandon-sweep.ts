@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { EndReason, endReasonToJSON, type GameResult } from '../gen/mini/room/v1/registry.js';
 import { RoomPhase } from '../gen/mini/room/v1/world.js';
+import { roomStatus } from '../shared/redis/contract.js';
 import type { EndReporter } from './end-reporter.js';
 import type { RoomHost } from './room-host.js';
 import type { AssignedRoom, RoomStore } from './room-store.js';
@@ -38,7 +39,7 @@ export async function sweepAssignedRooms(deps: SweepDeps, nowMs: number): Promis
 }
 
 function endOf(room: AssignedRoom, nowMs: number, abandonTimeoutMs: number): GameResult | undefined {
-  if (room.status === 'ended') return undefined;
+  if (room.status === roomStatus.ended) return undefined;
   if (room.checkpoint) return room.checkpoint.phase === RoomPhase.ROOM_PHASE_ENDED ? gameResultOf(room.checkpoint) : undefined;
   if (nowMs - room.createdAtMs < abandonTimeoutMs) return undefined;
   return { reason: EndReason.END_REASON_ABANDONED, winnerId: '', scores: [], ticks: 0 };

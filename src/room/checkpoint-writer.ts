@@ -1,5 +1,6 @@
 import { ReplyError } from 'ioredis';
 import type { RedisConnection } from '../shared/redis/client.js';
+import { checkpointReply, replyName, roomInfoReply } from '../shared/redis/contract.js';
 import { isRedisUnavailable } from '../shared/redis/errors.js';
 import type { Logger } from 'pino';
 import type { RegionKeys } from '../shared/redis/keys.js';
@@ -145,15 +146,15 @@ export class CheckpointWriter {
         return;
       }
       batch.forEach(({ world, bytes }, i) => {
-        const code = Number((codes as number[])[i]);
-        if (code === 1) fate.writtenBytes.push(bytes.length);
-        else if (code === 2) fate.fenced.push(world);
+        const reply = replyName(checkpointReply, (codes as number[])[i], 'refused');
+        if (reply === 'written') fate.writtenBytes.push(bytes.length);
+        else if (reply === 'fenced') fate.fenced.push(world);
         else fate.refused.push(world);
       });
     });
     infos.forEach(([roomId], i) => {
       const [err, code] = replies[batches.length + i] ?? [null, 0];
-      if (!err && Number(code) === 2) fate.fencedInfos.push(roomId);
+      if (!err && replyName(roomInfoReply, code, 'updated') === 'fenced') fate.fencedInfos.push(roomId);
     });
     const failedInfos = infos.filter((_, i) => (replies[batches.length + i]?.[0] ?? null) !== null);
     if (skipped > 0 || failedInfos.length > 0) return this.failed(fate, skipped, failedInfos, replies.find(([e]) => e)?.[0]);

@@ -1,4 +1,5 @@
 import type { RedisConnection } from '../shared/redis/client.js';
+import { roomStatus, wasPlaying } from '../shared/redis/contract.js';
 import type { Logger } from 'pino';
 import { RoomPhase } from '../gen/mini/room/v1/world.js';
 import type { RegionKeys } from '../shared/redis/keys.js';
@@ -58,12 +59,12 @@ export class RoomStore {
     }
     const [addr, status] = info;
     const placementEpoch = Number(info[2] ?? 0);
-    if (info[1] === 'ended') return { kind: 'room_gone' };
+    if (info[1] === roomStatus.ended) return { kind: 'room_gone' };
     if (addr !== null && placementEpoch > tokenEpoch) return { kind: 'moved' };
     if (addr !== this.addr || placementEpoch !== tokenEpoch) return { kind: 'wrong_room' };
     const world = this.decode(roomId, bytes);
     // A room that was running but whose checkpoint expired has lost its state: it is over (the sweep ends it).
-    if (!world) return status === 'playing' || status === 'paused' ? { kind: 'room_gone' } : { kind: 'fresh', redisDown: false, placementEpoch };
+    if (!world) return wasPlaying(status) ? { kind: 'room_gone' } : { kind: 'fresh', redisDown: false, placementEpoch };
     return world.phase === RoomPhase.ROOM_PHASE_ENDED ? { kind: 'room_gone' } : { kind: 'restore', world, placementEpoch };
   }
 

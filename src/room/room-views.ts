@@ -1,6 +1,7 @@
 import { Slot } from '../gen/mini/matcher/v1/matcher.js';
 import { RoomEventKind, type Packet, type PaddleView } from '../gen/mini/room/v1/packets.js';
 import type { GameResult } from '../gen/mini/room/v1/registry.js';
+import { roomStatus, type RunningRoomStatus } from '../shared/redis/contract.js';
 import { RoomPhase, type PaddleState } from '../gen/mini/room/v1/world.js';
 import { paddleOf, type PlayerSlot, type World } from './sim/world.js';
 
@@ -39,7 +40,7 @@ export function gameResultOf(world: World): GameResult {
 
 /** What `room:<id>:info` says about a running room; ended rooms are marked by the Matcher. */
 export interface RoomInfoView {
-  status: 'waiting' | 'playing' | 'paused';
+  status: RunningRoomStatus;
   playerCount: number;
   /** The placement the update is for: a room moved away since is not written. */
   placementEpoch: number;
@@ -47,6 +48,6 @@ export interface RoomInfoView {
 
 /** The info view of a room that is not over. */
 export function roomInfoOf(world: World, connectedPlayers: number): RoomInfoView {
-  const status = world.phase === RoomPhase.ROOM_PHASE_PLAYING ? 'playing' : world.phase === RoomPhase.ROOM_PHASE_PAUSED ? 'paused' : 'waiting';
+  const status = world.phase === RoomPhase.ROOM_PHASE_PLAYING ? roomStatus.playing : world.phase === RoomPhase.ROOM_PHASE_PAUSED ? roomStatus.paused : roomStatus.waiting;
   return { status, playerCount: connectedPlayers, placementEpoch: world.placementEpoch };
 }
