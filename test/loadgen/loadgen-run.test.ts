@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import type { LoadReport } from '../../src/loadgen/report.js';
 import { runLoadgen } from '../../src/loadgen/run-loadgen.js';
 import { startGateway } from '../support/gateway-fixture.js';
-import { RoomFixture } from '../support/room-fixture.js';
+import { RoomFixture, startRoomServer } from '../support/room-fixture.js';
+import { Keys } from '../../src/shared/redis/keys.js';
 import type { ServiceProcess } from '../support/service-process.js';
+
+const keys = new Keys('');
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -75,6 +78,33 @@ describe('load generator against a real Redis, Matcher and room server', functio
     expect(stderr, 'listeners piling up on the run’s signals').to.not.include('MaxListenersExceededWarning');
     expect(JSON.parse(readFileSync(join(outDir, 'report.json'), 'utf8'))).to.deep.equal(report);
     expect(existsSync(join(outDir, 'report.html'))).to.equal(true);
+  });
+
+  describe('with --regions, a room server in each region', () => {
+    let euServer: ServiceProcess;
+    before(async () => (euServer = await startRoomServer(fx.redis.url, fx.matcher.address, { ROOM_SCORE_LIMIT: '1' }, 0, ['--region', 'eu-west'])));
+    after(async () => euServer.stop());
+
+    it('spreads the clients over the regions: every region’s games are played on its own server, counts consistent', async () => {
+      const report = await runLoadgen({
+        ...{ clients: 8, durationSec: 5, rampUpSec: 0, matcherTarget: fx.matcher.address, gatewayAddr: undefined },
+        ...{ reconnectRate: 0, reconnectDownMs: 100, mmr: 2500, mmrSpread: 100, regions: ['default', 'eu-west'], json: true, outDir, progress: false },
+      });
+      expectConsistent(report);
+      expect(report.errors).to.deep.equal({});
+      // Each region's rooms are on its own server: finished (in the region's results) or still assigned there.
+      const check = fx.redis.client();
+      try {
+        for (const [region, server] of [['default', fx.roomAddr], ['eu-west', euServer.address]] as const) {
+          const r = keys.region(region);
+          const rooms = (await check.xlen(r.roomResults())) + (await check.scard(r.roomServerRooms(server)));
+          expect(rooms, `games of ${region} on its server`).to.be.greaterThan(0);
+        }
+        expect(await check.exists(keys.region('default').roomServerRooms(euServer.address)), 'no default-region room on the eu-west server').to.equal(0);
+      } finally {
+        check.disconnect();
+      }
+    });
   });
 
   describe('over REST through the gateway', () => {
