@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { canListen } from './ports.js';
-import { spawnRedisServer } from './redis-process.js';
+import { spawnRedisServer, withRedisClient } from './redis-process.js';
 
 const host = '127.0.0.1';
 /** A node's cluster bus listens on its port plus this (Redis's fixed offset). */
@@ -251,22 +251,8 @@ export class RedisCluster {
   }
 
   /** One command on its own short-lived connection to the node on a port. */
-  private async command(port: number, name: string, ...args: string[]): Promise<unknown> {
-    const client = new Redis(port, host, {
-      lazyConnect: true,
-      password: this.password,
-      connectTimeout: 1000,
-      commandTimeout: 1000,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    client.on('error', () => {});
-    try {
-      await client.connect();
-      return await client.call(name, ...args);
-    } finally {
-      client.disconnect();
-    }
+  private command(port: number, name: string, ...args: string[]): Promise<unknown> {
+    return withRedisClient(port, (client) => client.call(name, ...args), this.password);
   }
 }
 

@@ -1,8 +1,7 @@
 import { type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { spawnRedisServer } from './redis-process.js';
+import { spawnRedisServer, withRedisClient } from './redis-process.js';
 
 const deployDir = new URL('../../deploy/redis/', import.meta.url).pathname;
 const host = '127.0.0.1';
@@ -76,7 +75,7 @@ export class RedisHa {
   /** The port of the primary, as the first Sentinel that answers names it. */
   async primaryPort(): Promise<number> {
     for (const port of this.layout.sentinelPorts) {
-      const reply = await withClient(port, (c) => c.call('SENTINEL', 'get-master-addr-by-name', this.layout.masterName), this.layout.sentinelPassword).catch(() => null);
+      const reply = await withRedisClient(port, (c) => c.call('SENTINEL', 'get-master-addr-by-name', this.layout.masterName), this.layout.sentinelPassword).catch(() => null);
       if (Array.isArray(reply)) return Number(reply[1]);
     }
     throw new Error('no Sentinel names a primary');
@@ -100,7 +99,7 @@ export class RedisHa {
 
   /** What the node on a port says it is: 'master', or 'slave of <port>' once its link to that primary is up. */
   async roleOf(port: number): Promise<string> {
-    const info = await withClient(port, (c) => c.info('replication'), this.layout.password);
+    const info = await withRedisClient(port, (c) => c.info('replication'), this.layout.password);
     if (/^role:master/m.test(info)) return 'master';
     const primary = /^master_port:(\d+)/m.exec(info)?.[1];
     return /^master_link_status:up/m.test(info) ? `slave of ${primary}` : `slave of ${primary} (link down)`;
@@ -130,7 +129,7 @@ export class RedisHa {
   private async agreedPrimary(): Promise<number | undefined> {
     const views = await Promise.all(
       this.layout.sentinelPorts.map(async (port) => {
-        const reply = await withClient(port, (c) => c.call('SENTINEL', 'master', this.layout.masterName), this.layout.sentinelPassword);
+        const reply = await withRedisClient(port, (c) => c.call('SENTINEL', 'master', this.layout.masterName), this.layout.sentinelPassword);
         return pairs(reply as string[]);
       }),
     );
@@ -201,7 +200,7 @@ export class RedisHa {
   }
 
   private async onlineReplicas(port: number): Promise<number> {
-    const info = await withClient(port, (c) => c.info('replication'), this.layout.password);
+    const info = await withRedisClient(port, (c) => c.info('replication'), this.layout.password);
     if (!/^role:master/m.test(info)) return -1;
     return [...info.matchAll(/^slave\d+:.*state=online/gm)].length;
   }
@@ -220,7 +219,7 @@ export class RedisHa {
     const deadline = Date.now() + 20000;
     for (const port of sentinelPorts) {
       for (;;) {
-        const master = await withClient(port, (c) => c.call('SENTINEL', 'master', masterName), this.layout.sentinelPassword).catch(() => []);
+        const master = await withRedisClient(port, (c) => c.call('SENTINEL', 'master', masterName), this.layout.sentinelPassword).catch(() => []);
         const fields = pairs(master as string[]);
         if (Number(fields['num-slaves']) >= dataPorts.length - 1 && Number(fields['num-other-sentinels']) >= sentinelPorts.length - 1) break;
         if (Date.now() > deadline) throw new Error(`Sentinel ${port} did not discover the layout within 20 s`);
@@ -246,17 +245,6 @@ function lastPrimary(layout: RedisHaLayout): number | undefined {
     if (layout.dataPorts.includes(port) && (best === undefined || epoch > best.epoch)) best = { port, epoch };
   }
   return best?.port;
-}
-
-async function withClient<T>(port: number, use: (client: Redis) => Promise<T>, password?: string): Promise<T> {
-  const client = new Redis(port, host, { lazyConnect: true, password, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return await use(client);
-  } finally {
-    client.disconnect();
-  }
 }
 
 function pairs(flat: string[]): Record<string, string> {

@@ -4,6 +4,21 @@ import { pinnedSpawn } from './pinned-spawn.js';
 
 const installHint = 'redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server)';
 
+/**
+ * Runs `use` on a short-lived connection to the Redis (or Sentinel) on a loopback port: no retry, 1 s
+ * to connect and per command, closed after. For test and benchmark launchers asking a node something.
+ */
+export async function withRedisClient<T>(port: number, use: (client: Redis) => Promise<T>, password?: string): Promise<T> {
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, password, connectTimeout: 1000, commandTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await use(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
 /** True when a Redis (or a Sentinel) answers PING at the URL within a second. */
 export async function redisAnswers(url: string): Promise<boolean> {
   const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
