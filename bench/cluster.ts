@@ -12,19 +12,20 @@
  */
 import { Command } from 'commander';
 import type { Cluster } from 'ioredis';
-import { EnqueueRequest } from '../src/gen/mini/matcher/v1/matcher.js';
 import { pino } from 'pino';
 import { MatchLoop } from '../src/matcher/match-loop.js';
 import { MatchStore } from '../src/matcher/match-store.js';
 import { defineMatcherScripts } from '../src/matcher/scripts.js';
 import { closeRedis, createRedis, waitForRedis, type RedisConnection } from '../src/shared/redis/client.js';
 import { Keys } from '../src/shared/redis/keys.js';
+import { parseEnv } from '../src/shared/config/env.js';
+import { redisConfigOf, redisEnv } from '../src/shared/config/redis.js';
 import { RedisCluster } from '../scripts/lib/redis-cluster.js';
 import { connect, registryAuth } from '../test/support/grpc-clients.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { ServiceProcess, startMatcher, type RedisTarget } from '../test/support/service-process.js';
-import { closedLoop, cpuMs, median, openLoop, pinSelf, type LoadResult } from './support/load.js';
-import { RawGrpcChannel } from './support/raw-grpc.js';
+import { enqueueCalls, withCpuPerCall } from './support/enqueue-load.js';
+import { closedLoop, median, openLoop, pinSelf, type LoadResult } from './support/load.js';
 import { seedSessions } from './support/sessions.js';
 import { fmt, writeSummary, type Figure } from './support/summary.js';
 
@@ -42,7 +43,6 @@ const serverCpu = 0;
 const loadCpu = 1;
 const regionCounts = [2, 4];
 const keys = new Keys('');
-const enqueuePath = '/mini.matcher.v1.Matcher/Enqueue';
 const policy = { mmrTolerance: 200, windowGrowthPerSec: 10, windowMax: 400 };
 const fakeServerAddr = '127.0.0.1:7777';
 const log = pino({ level: 'warn' });
@@ -85,8 +85,9 @@ async function singleRedis(): Promise<Storage> {
 
 async function redisCluster(): Promise<Storage> {
   const cluster = await RedisCluster.start({ cpu: serverCpu });
-  const nodes = cluster.nodes.map((node) => ({ host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) }));
-  const connection = createRedis({ clusterNodes: nodes, commandTimeoutMs: 10000, maxReconnectDelayMs: 1000, connectionName: 'bench' }, log);
+  // Connected as a service is, from the variables the cluster gives its services.
+  const config = redisConfigOf(parseEnv(redisEnv, cluster.env()));
+  const connection = createRedis({ ...config, commandTimeoutMs: 10000, maxReconnectDelayMs: 1000, connectionName: 'bench' }, log);
   defineMatcherScripts(connection);
   await waitForRedis(connection, 10000);
   return {
@@ -119,28 +120,20 @@ async function redisCluster(): Promise<Storage> {
 
 const candidates = Array.from({ length: 24 }, (_, i) => `region-${i}`);
 
+/** A load result with the CPU per call of the server side's processes, summed (µs). */
 interface Measured extends LoadResult {
-  /** CPU per call of the server side's processes (µs). */
   cpuUsPerCall: number;
 }
 
-async function measured(pids: number[], run: () => Promise<LoadResult>): Promise<Measured> {
-  const before = pids.map(cpuMs);
-  const result = await run();
-  const cpu = pids.reduce((sum, pid, i) => sum + cpuMs(pid) - before[i]!, 0);
-  return { ...result, cpuUsPerCall: (cpu * 1000) / Math.max(1, result.completed) };
-}
+const loads = {
+  saturate: (op: (i: number) => Promise<unknown>) => closedLoop(options.concurrency, options.seconds, op),
+  rate: (op: (i: number) => Promise<unknown>) => openLoop(options.rate, options.seconds, 2000, op),
+};
 
-/** Enqueue calls, call i as player i of `tokens` into region i mod regions. */
-async function enqueueLoad(address: string, load: 'saturate' | 'rate', tokens: string[], regions: string[]): Promise<LoadResult> {
-  const channels = Array.from({ length: 4 }, () => new RawGrpcChannel(address));
-  const op = (i: number): Promise<unknown> =>
-    channels[i % channels.length]!.call(enqueuePath, EnqueueRequest.encode({ mmr: (i * 7919) % 3000, region: regions[i % regions.length]! }).finish(), {
-      authorization: `Bearer ${tokens[i % tokens.length]}`,
-    });
-  const result = load === 'saturate' ? await closedLoop(options.concurrency, options.seconds, op) : await openLoop(options.rate, options.seconds, 2000, op);
-  for (const channel of channels) channel.close();
-  return result;
+/** Enqueue calls of `load` (call i as player i of `tokens`, into region i mod `regions`), with the CPU of `pids`. */
+async function measuredEnqueue(pids: number[], address: string, load: keyof typeof loads, tokens: string[], regions: string[]): Promise<Measured> {
+  const result = await withCpuPerCall(pids, () => enqueueCalls(address, tokens, loads[load], { channels: 4, regions }));
+  return { ...result, cpuUsPerCall: result.cpuUsPerCall.reduce((a, b) => a + b, 0) };
 }
 
 /** Fills each region's queue with `queued` players and a server with room for all, then times one pass. */
@@ -200,10 +193,10 @@ async function measureTopology(storage: Storage, noop: ServiceProcess): Promise<
         const pids = [matcher.child.pid!, ...storage.pids()];
         const saturating = await seedSessions(storage.connection, `max${count}-${run}`, Math.ceil(options.seconds * 20000));
         const paced = await seedSessions(storage.connection, `rate${count}-${run}`, Math.ceil(options.seconds * options.rate));
-        const noopSaturated = await measured([noop.child.pid!], () => enqueueLoad(noop.address, 'saturate', ['x'], entry.regions));
-        entry.saturated.push(await measured(pids, () => enqueueLoad(matcher.address, 'saturate', saturating, entry.regions)));
-        const noopAtRate = await measured([noop.child.pid!], () => enqueueLoad(noop.address, 'rate', ['x'], entry.regions));
-        entry.atRate.push(await measured(pids, () => enqueueLoad(matcher.address, 'rate', paced, entry.regions)));
+        const noopSaturated = await measuredEnqueue([noop.child.pid!], noop.address, 'saturate', ['x'], entry.regions);
+        entry.saturated.push(await measuredEnqueue(pids, matcher.address, 'saturate', saturating, entry.regions));
+        const noopAtRate = await measuredEnqueue([noop.child.pid!], noop.address, 'rate', ['x'], entry.regions);
+        entry.atRate.push(await measuredEnqueue(pids, matcher.address, 'rate', paced, entry.regions));
         noopRuns.push([noopSaturated, noopAtRate]);
         const sat = entry.saturated.at(-1)!;
         const paced99 = entry.atRate.at(-1)!;

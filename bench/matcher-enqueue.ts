@@ -10,12 +10,11 @@
 import { cpus } from 'node:os';
 import { Command } from 'commander';
 import type { Redis } from 'ioredis';
-import { EnqueueRequest } from '../src/gen/mini/matcher/v1/matcher.js';
 import { connect, registryAuth } from '../test/support/grpc-clients.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { ServiceProcess, startMatcher } from '../test/support/service-process.js';
-import { closedLoop, cpuMs, median, openLoop, percentile, pinSelf, type LoadResult } from './support/load.js';
-import { RawGrpcChannel } from './support/raw-grpc.js';
+import { enqueueCalls, withCpuPerCall, type Load } from './support/enqueue-load.js';
+import { closedLoop, median, openLoop, percentile, pinSelf, type LoadResult } from './support/load.js';
 import { fmt, writeSummary } from './support/summary.js';
 import { seedSessions } from './support/sessions.js';
 import { Keys } from '../src/shared/redis/keys.js';
@@ -36,24 +35,11 @@ const options = new Command('bench:matcher')
 
 const serverCpu = 0;
 const loadCpu = 1;
-const mmrSpread = 3000;
-const enqueuePath = '/mini.matcher.v1.Matcher/Enqueue';
-
-type Load = (op: (i: number) => Promise<unknown>) => Promise<LoadResult>;
 const saturate: Load = (op) => closedLoop(options.concurrency, options.seconds, op);
 const atRate: Load = (op) => openLoop(options.rate, options.seconds, 2000, op);
 
 /** Runs a load of Enqueue calls, call i acting as player i of `tokens`. */
-async function enqueueLoad(address: string, load: Load, tokens: string[]): Promise<LoadResult> {
-  const channels = Array.from({ length: options.channels }, () => new RawGrpcChannel(address));
-  const result = await load((i) =>
-    channels[i % channels.length]!.call(enqueuePath, EnqueueRequest.encode({ mmr: (i * 7919) % mmrSpread }).finish(), {
-      authorization: `Bearer ${tokens[i % tokens.length]}`,
-    }),
-  );
-  for (const channel of channels) channel.close();
-  return result;
-}
+const enqueueLoad = (address: string, load: Load, tokens: string[]): Promise<LoadResult> => enqueueCalls(address, tokens, load, { channels: options.channels });
 
 /** Enqueue → assignment times (ms) of players `${label}-0..count-1`, from their room_map. */
 async function assignmentWaits(admin: Redis, label: string, count: number): Promise<{ waits: number[]; unassigned: number }> {
@@ -72,13 +58,6 @@ async function assignmentWaits(admin: Redis, label: string, count: number): Prom
 /** A load result with the CPU each server-side process spent per completed call (µs). */
 interface Measured extends LoadResult {
   cpuUsPerCall: number[];
-}
-
-async function measured(pids: (number | undefined)[], run: () => Promise<LoadResult>): Promise<Measured> {
-  const before = pids.map(cpuMs);
-  const result = await run();
-  const cpuUsPerCall = pids.map((pid, i) => ((cpuMs(pid) - before[i]!) * 1000) / Math.max(1, result.completed));
-  return { ...result, cpuUsPerCall };
 }
 
 function show(label: string, r: Measured): void {
@@ -110,13 +89,13 @@ try {
     console.log(`run ${run}`);
     const saturating = await seedSessions(admin, `max${run}`, Math.ceil(options.seconds * 20000));
     const paced = await seedSessions(admin, `rate${run}`, Math.ceil(options.seconds * options.rate));
-    results.noopMax.push(await measured(noopPids, () => enqueueLoad(noop.address, saturate, dummy)));
+    results.noopMax.push(await withCpuPerCall(noopPids, () => enqueueLoad(noop.address, saturate, dummy)));
     show('no-op grpc-js, saturated', results.noopMax.at(-1)!);
-    results.matcherMax.push(await measured(matcherPids, () => enqueueLoad(matcher.address, saturate, saturating)));
+    results.matcherMax.push(await withCpuPerCall(matcherPids, () => enqueueLoad(matcher.address, saturate, saturating)));
     show('Matcher Enqueue, saturated', results.matcherMax.at(-1)!);
-    results.noopRate.push(await measured(noopPids, () => enqueueLoad(noop.address, atRate, dummy)));
+    results.noopRate.push(await withCpuPerCall(noopPids, () => enqueueLoad(noop.address, atRate, dummy)));
     show(`no-op grpc-js at ${options.rate}/s`, results.noopRate.at(-1)!);
-    results.matcherRate.push(await measured(matcherPids, () => enqueueLoad(matcher.address, atRate, paced)));
+    results.matcherRate.push(await withCpuPerCall(matcherPids, () => enqueueLoad(matcher.address, atRate, paced)));
     show(`Matcher Enqueue at ${options.rate}/s`, results.matcherRate.at(-1)!);
     const assigned = await assignmentWaits(admin, `rate${run}`, paced.length);
     waits.push(...assigned.waits);

@@ -1,15 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
-import { EnqueueRequest } from '../../src/gen/mini/matcher/v1/matcher.js';
 import { Keys } from '../../src/shared/redis/keys.js';
 import { seedSessions } from './sessions.js';
 import { defaultRegion } from '../../src/shared/region.js';
 import { sampleValue, scrapeMetrics } from '../../test/support/prom-text.js';
-import { closedLoop, cpuMs, openLoop, type LoadResult } from './load.js';
-import { RawGrpcChannel } from './raw-grpc.js';
-
-const enqueuePath = '/mini.matcher.v1.Matcher/Enqueue';
-const mmrSpread = 3000;
+import { closedLoop, openLoop, type LoadResult } from './load.js';
+import { enqueueCalls, withCpuPerCall, type Load } from './enqueue-load.js';
 
 /** A server Enqueue is measured on: where it listens, the processes whose CPU it costs, its /metrics. */
 export interface EnqueueTarget {
@@ -91,23 +87,14 @@ async function measured(
   target: EnqueueTarget,
   tokens: string[],
   channelCount: number,
-  run: (op: (i: number) => Promise<unknown>) => Promise<LoadResult>,
+  run: Load,
 ): Promise<Measured> {
-  const channels = Array.from({ length: channelCount }, () => new RawGrpcChannel(target.address));
   const waitsBefore = await waitCounts(target.metricsPort);
-  const cpuBefore = target.pids.map(cpuMs);
-  const result = await run((i) =>
-    channels[i % channels.length]!.call(enqueuePath, EnqueueRequest.encode({ mmr: (i * 7919) % mmrSpread }).finish(), {
-      authorization: `Bearer ${tokens[i % tokens.length]}`,
-    }),
-  );
-  const cpuUsPerCall = target.pids.map((pid, i) => ((cpuMs(pid) - cpuBefore[i]!) * 1000) / Math.max(1, result.completed));
+  const result = await withCpuPerCall(target.pids, () => enqueueCalls(target.address, tokens, run, { channels: channelCount }));
   const waitsAfter = await waitCounts(target.metricsPort);
-  for (const channel of channels) channel.close();
   const waits = waitsAfter.count - waitsBefore.count;
   return {
     ...result,
-    cpuUsPerCall,
     waitsPerCall: waits / Math.max(1, result.completed),
     waitMeanMs: waits > 0 ? ((waitsAfter.sumSec - waitsBefore.sumSec) * 1000) / waits : 0,
     waitTimeouts: waitsAfter.timeouts - waitsBefore.timeouts,
