@@ -3,9 +3,9 @@ import type { Keys } from '../shared/redis/keys.js';
 import type { ReplicaAcks } from '../shared/redis/replica-ack.js';
 import { AppError } from '../shared/errors.js';
 import { runScript } from '../shared/redis/scripts.js';
-import { ticketOutcomes, type EnqueueReply, type RetireRegionReply } from '../shared/redis/contract.js';
+import { ticketOutcomes, type EnqueueReply, type RetireRegionReply, type TicketOutcome } from '../shared/redis/contract.js';
 
-export type TicketState = 'not_queued' | 'queued' | 'assigned' | 'timed_out' | 'dequeued' | 'ended';
+export type TicketState = 'not_queued' | 'queued' | 'assigned' | TicketOutcome;
 
 /** A player's room as stored in room_map:<player>. */
 export interface AssignmentRecord {
@@ -97,17 +97,17 @@ export class TicketStore {
       }
       // The region is listed for the match loop before the player is queued (awaited: on a cluster the
       // two are on different nodes, with no order between them), so a queued player's region is always
-      // in the active set.
-      await this.redis.zadd(k.activeRegions(), nowMs, region);
-      const [, reply] = await Promise.all([
-        this.redis.expire(k.playerRegion(playerId), playerRegionTtlSec),
-        runScript(
-          this.redis,
-          'enqueue',
-          [r.queue(), r.waiting(), r.outcome(playerId), r.roomMap(playerId), r.enqueueTrace(playerId), r.ticket(playerId), r.ticketFence(playerId)],
-          [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec, gen],
-        ),
+      // in the active set. A pointer kept as it was is renewed alongside (one set just now has its TTL).
+      await Promise.all([
+        this.redis.zadd(k.activeRegions(), nowMs, region),
+        ...(pointer.region === region ? [this.redis.expire(k.playerRegion(playerId), playerRegionTtlSec)] : []),
       ]);
+      const reply = await runScript(
+        this.redis,
+        'enqueue',
+        [r.queue(), r.waiting(), r.outcome(playerId), r.roomMap(playerId), r.enqueueTrace(playerId), r.ticket(playerId), r.ticketFence(playerId)],
+        [playerId, mmr, nowMs, k.ticketEvents(), traceParent, this.outcomeTtlSec, gen],
+      );
       const [state, created] = reply as [EnqueueReply, number];
       if (state === 'fenced') continue;
       await this.acks.confirm(k.activeRegions(), k.playerRegion(playerId), r.queue());

@@ -69,6 +69,11 @@ describe('a ticket moving between regions (retire-region, set-player-region, enq
     expect(await a.enqueue('mover', 1000, 'eu-west', 1_005)).to.deep.equal({ state: 'queued', created: true });
     expect(await queuedIn('mover')).to.deep.equal(['eu-west']);
     expect(await check.hget(keys.playerRegion('mover'), 'gen')).to.equal('3');
+    // A repeat in the same region keeps the pointer and renews its 7-day TTL.
+    await check.expire(keys.playerRegion('mover'), 60);
+    expect(await a.enqueue('mover', 1000, 'eu-west', 1_006)).to.deep.equal({ state: 'queued', created: false });
+    expect(await check.ttl(keys.playerRegion('mover'))).to.be.within(7 * 86_400 - 10, 7 * 86_400);
+    expect(await check.hget(keys.playerRegion('mover'), 'gen')).to.equal('3');
   });
 
   it('refuses an enqueue whose generation was retired (a late one from before the move)', async () => {
