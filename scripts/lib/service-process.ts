@@ -84,13 +84,13 @@ export class ServiceProcess {
 
   /** Sends SIGTERM and resolves with the exit code. */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    if (this.running) this.child.kill('SIGTERM');
     return this.exited;
   }
 
   /** SIGKILLs the process (a crash) and waits for it to be gone. */
   async kill(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    if (this.running) this.child.kill('SIGKILL');
     await this.exited;
   }
 }
