@@ -8,7 +8,7 @@
  * The Matcher and the Redis processes run on core 0, this load generator on core 1. The regions are
  * picked so that on the cluster they fall on different masters (as far as there are masters).
  *
- *   npm run bench:cluster -- --seconds 5 --runs 3 --queued 10000
+ *   npm run bench:cluster -- --seconds 3 --runs 3 --queued 10000 --rate 500   (the defaults)
  */
 import { Command } from 'commander';
 import type { Cluster } from 'ioredis';
@@ -30,7 +30,7 @@ import { seedSessions } from './support/sessions.js';
 import { fmt, writeSummary, type Figure } from './support/summary.js';
 
 const options = new Command('bench:cluster')
-  .option('--seconds <n>', 'length of each Enqueue measurement', Number, 5)
+  .option('--seconds <n>', 'length of each Enqueue measurement', Number, 3)
   .option('--runs <n>', 'runs (the median is reported)', Number, 3)
   .option('--concurrency <n>', 'Enqueue calls in flight for the throughput measurement', Number, 64)
   .option('--rate <n>', 'offered Enqueue calls per second for the latency measurement (below saturation on every layout)', Number, 500)
